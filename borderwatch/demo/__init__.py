@@ -1,0 +1,1 @@
+"""Offline sample world for `borderwatch demo` (see borderwatch.demo.world)."""

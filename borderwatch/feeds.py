@@ -1,0 +1,142 @@
+"""Feed parsing: bytes in, entries out. RSS 0.9x/1.0/2.0 and Atom via feedparser; JSON Feed 1.x directly.
+
+feedparser never does HTTP here: it gets the bytes and the response headers the fetcher already has.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import feedparser
+
+from borderwatch.errors import FeedParseError
+from borderwatch.urls import canonical_url
+
+# Feeds may not declare entities: refuse before any XML parser sees them (billion laughs, external entities).
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass(slots=True)
+class FeedEntry:
+    guid: str
+    url: str  # as the feed gave it (absolute)
+    canonical_url: str
+    title: str = ""
+    summary: str = ""  # plain text
+    published: datetime | None = None
+    author: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    entries: list[FeedEntry] = field(default_factory=list)
+    title: str | None = None
+    problem: str | None = None  # a bozo feed that still had entries: what was wrong
+
+
+def _plain(html: str) -> str:
+    return " ".join(_TAGS.sub(" ", html or "").split())
+
+
+def _when(struct) -> datetime | None:
+    if not struct:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_url: str | None = None,
+               limit: int | None = None) -> ParsedFeed:
+    """Parse feed bytes. Raises FeedParseError when nothing usable is there."""
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    if not content.strip():
+        raise FeedParseError("empty response body")
+    head = content.lstrip()[:1]
+    ctype = headers.get("content-type", "").lower()
+    if head == b"{" or "json" in ctype:
+        return _parse_json_feed(content, base_url, limit)
+    if _ENTITY_DECL.search(content[:65536]):
+        raise FeedParseError("feed declares XML entities (<!ENTITY>): refused to protect the parser")
+    if base_url and "content-location" not in headers:
+        headers["content-location"] = base_url
+    parsed = feedparser.parse(io.BytesIO(content), response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
+    problem = None
+    if parsed.bozo:
+        exc = parsed.get("bozo_exception")
+        problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
+    if not parsed.entries:
+        version = parsed.get("version") or ""
+        if problem:
+            raise FeedParseError(f"no entries; {problem}")
+        if not version:
+            raise FeedParseError("not a feed (no RSS/Atom/JSON Feed structure found)")
+        return ParsedFeed([], parsed.feed.get("title"), None)
+    entries: list[FeedEntry] = []
+    for item in parsed.entries[: limit or None]:
+        link = item.get("link") or ""
+        if not link:
+            links = [lk.get("href") for lk in item.get("links", []) if lk.get("href")]
+            link = links[0] if links else ""
+        if base_url and link:
+            link = urljoin(base_url, link)
+        if not link:
+            continue
+        guid = item.get("id") or item.get("guid") or link
+        summary = item.get("summary") or ""
+        if not summary and item.get("content"):
+            summary = item["content"][0].get("value", "")
+        entries.append(FeedEntry(
+            guid=str(guid)[:1000], url=link, canonical_url=canonical_url(link), title=_plain(item.get("title", "")),
+            summary=_plain(summary), published=_when(item.get("published_parsed") or item.get("updated_parsed")),
+            author=item.get("author"),
+        ))
+    if not entries:
+        raise FeedParseError("entries have no links")
+    return ParsedFeed(entries, parsed.feed.get("title"), problem)
+
+
+def _parse_json_feed(content: bytes, base_url: str | None, limit: int | None) -> ParsedFeed:
+    try:
+        data = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedParseError(f"invalid JSON feed: {exc}") from None
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith("https://jsonfeed.org/version/"):
+        raise FeedParseError("JSON document is not a JSON Feed (no jsonfeed.org version)")
+    entries = []
+    for item in (data.get("items") or [])[: limit or None]:
+        if not isinstance(item, dict):
+            continue
+        link = item.get("url") or item.get("external_url")
+        if not link:
+            continue
+        if base_url:
+            link = urljoin(base_url, link)
+        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        entries.append(FeedEntry(
+            guid=str(item.get("id") or link)[:1000], url=link, canonical_url=canonical_url(link),
+            title=_plain(item.get("title", "")),
+            summary=_plain(item.get("summary") or item.get("content_text") or item.get("content_html") or ""),
+            published=_iso(item.get("date_published") or item.get("date_modified")),
+            author=(authors[0].get("name") if authors and isinstance(authors[0], dict) else None),
+        ))
+    return ParsedFeed(entries, data.get("title"), None)

@@ -1,0 +1,140 @@
+"""The I/O stages of one monitoring pass: fetch feeds, then fetch pages and analyse them on all cores.
+
+Pure decisions live in feeds / extract / detect; storage lives in ``models``; Prefect lives in ``flows``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from functools import partial
+
+from borderwatch.config import Config
+from borderwatch.errors import BlockedURLError, FeedParseError, FetchError
+from borderwatch.extract import PageJob, PageResult, analyse_page
+from borderwatch.feeds import FeedEntry, ParsedFeed, parse_feed
+from borderwatch.net import Fetcher
+
+FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
+               "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+
+
+@dataclass(slots=True)
+class FeedRequest:
+    feed_id: int
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class FeedOutcome:
+    """What fetching one feed gave."""
+
+    feed_id: int
+    status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def entries(self) -> list[FeedEntry]:
+        return self.parsed.entries if self.parsed else []
+
+
+@dataclass(slots=True)
+class PageTask:
+    """A new entry whose page is to be fetched and analysed."""
+
+    feed_id: int
+    entry: FeedEntry
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class ArticleRecord:
+    """One analysed page, ready to store."""
+
+    feed_id: int
+    entry: FeedEntry
+    final_url: str | None
+    http_status: int | None
+    fetch_status: str  # ok | extraction_failed | fetch_failed | blocked | unsupported
+    fetch_error: str | None
+    result: PageResult
+
+
+async def fetch_feeds(config: Config, requests: Sequence[FeedRequest], trusted_urls: Sequence[str]) -> list[FeedOutcome]:
+    """Fetch and parse every feed concurrently. One feed's failure is recorded in its outcome, never raised."""
+    async with Fetcher(config.network) as fetcher:
+        fetcher.trust(trusted_urls)
+        return list(await asyncio.gather(*(_fetch_feed(fetcher, r, config) for r in requests)))
+
+
+async def _fetch_feed(fetcher: Fetcher, req: FeedRequest, config: Config) -> FeedOutcome:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        resp = await fetcher.get(req.url, trusted=True, etag=req.etag, last_modified=req.last_modified,
+                                 accept=FEED_ACCEPT)
+    except FetchError as exc:
+        return FeedOutcome(req.feed_id, status=exc.status, error=str(exc), retry_after=exc.retry_after,
+                           seconds=loop.time() - started)
+    if resp.not_modified:
+        return FeedOutcome(req.feed_id, 304, req.etag, req.last_modified, seconds=loop.time() - started)
+    try:
+        parsed = parse_feed(resp.content, resp.headers, base_url=resp.url,
+                            limit=config.pipeline.max_entries_per_feed)
+    except FeedParseError as exc:
+        return FeedOutcome(req.feed_id, resp.status, error=f"unusable feed: {exc}", seconds=loop.time() - started)
+    return FeedOutcome(req.feed_id, resp.status, resp.headers.get("etag"), resp.headers.get("last-modified"),
+                       parsed, seconds=loop.time() - started)
+
+
+async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Executor | None,
+                            trusted_urls: Sequence[str]) -> list[ArticleRecord]:
+    """Fetch every page (bounded globally and per host) and analyse each as soon as it arrives, in ``pool``
+    (extraction and detection are CPU-bound) or inline when pool is None."""
+    loop = asyncio.get_running_loop()
+    analyse = partial(analyse_page, timeout=config.pipeline.extract_timeout, max_bytes=config.pipeline.max_html_bytes)
+    async with Fetcher(config.network) as fetcher:
+        fetcher.trust(trusted_urls)
+
+        async def one(index: int, task: PageTask) -> ArticleRecord:
+            entry = task.entry
+            html: bytes | None = None
+            status = final_url = None
+            fetch_status, error = "ok", None
+            try:
+                resp = await fetcher.get(entry.url, accept=PAGE_ACCEPT)
+                status, final_url = resp.status, resp.url
+                if resp.content_type not in HTML_TYPES:
+                    fetch_status, error = "unsupported", f"not an HTML page: {resp.content_type}"
+                else:
+                    html = resp.content
+            except BlockedURLError as exc:
+                fetch_status, error = "blocked", str(exc)
+            except FetchError as exc:
+                fetch_status, error, status = "fetch_failed", str(exc), exc.status
+            job = PageJob(index, html, final_url or entry.url, entry.title, entry.summary, task.language,
+                          entry.published.isoformat() if entry.published else None)
+            if pool is None:
+                result = analyse(job)
+            else:
+                result = await loop.run_in_executor(pool, analyse, job)
+            if fetch_status == "ok" and result.source == "feed_summary":
+                fetch_status, error = "extraction_failed", result.extracted.error
+            return ArticleRecord(task.feed_id, entry, final_url, status, fetch_status, error, result)
+
+        return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(tasks))))

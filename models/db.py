@@ -1,0 +1,97 @@
+"""Engines, sessions and migrations for SQLite (embedded default) and Postgres (production)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from borderwatch.errors import DatabaseError
+from borderwatch.redact import redact_url
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine. SQLite: the file's directory is created, WAL mode, foreign keys, a busy timeout."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"connect_timeout": 10, "application_name": "borderwatch"})
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(resources.files("migrations")))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: the newest). Safe to run every time."""
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot migrate {redact_url(url)}: {_reason(exc)}") from None
+
+
+def downgrade(url: str, revision: str) -> None:
+    try:
+        command.downgrade(alembic_config(url), revision)
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot migrate {redact_url(url)}: {_reason(exc)}") from None
+
+
+def _reason(exc: OperationalError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+
+
+class Database:
+    """An engine plus a session factory; the only way the rest of the code reaches the database."""
+
+    def __init__(self, url: str, *, migrate: bool = True):
+        self.url = url
+        if migrate:
+            upgrade(url)
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        try:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table("feeds"):
+                    raise DatabaseError(f"{redact_url(url)} has no borderwatch schema: run 'borderwatch db upgrade'")
+        except OperationalError as exc:
+            raise DatabaseError(f"cannot connect to {redact_url(url)}: {_reason(exc)}") from None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,373 @@
+"""What the pipeline reads and writes, in batches. Every write is idempotent under the unique constraints, so
+two runs at once (Postgres) or a run killed half-way never duplicate feed items, articles, mentions, events
+or alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from borderwatch.alerts import EventSummary, SourceRef
+from borderwatch.config import AlertChannelConfig, FeedConfig, PipelineConfig
+from borderwatch.events import Claim, best_match, family, place_key
+from borderwatch.feeds import FeedEntry
+from borderwatch.pipeline import ArticleRecord, FeedOutcome
+from models.schema import Alert, Article, Entry, Event, Feed, Mention
+
+# Postgres advisory lock id serialising event clustering across concurrent runs ("bw" + 1).
+CLUSTER_LOCK = 0x627701
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert(session: Session, table):
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def source_of(url: str) -> str:
+    """A source is a site: host (and port when not default), without 'www.'."""
+    netloc = urlsplit(url).netloc.lower()
+    return netloc[4:] if netloc.startswith("www.") else netloc
+
+
+# --- feeds -------------------------------------------------------------------------------------------------
+
+def sync_feeds(session: Session, configured: Sequence[FeedConfig]) -> list[Feed]:
+    """Make the feeds table match the configuration (by URL) and return the configured, enabled feeds."""
+    now = utcnow()
+    existing = {f.url: f for f in session.scalars(select(Feed).where(Feed.url.in_([c.url for c in configured])))}
+    result = []
+    for cfg in configured:
+        feed = existing.get(cfg.url)
+        if feed is None:
+            session.execute(_insert(session, Feed).values(
+                name=cfg.name, url=cfg.url, language=cfg.language, tags=list(cfg.tags), enabled=cfg.enabled,
+                consecutive_failures=0, items_seen=0, created_at=now).on_conflict_do_nothing(index_elements=["url"]))
+            feed = session.scalars(select(Feed).where(Feed.url == cfg.url)).one()
+        else:
+            feed.name, feed.language, feed.tags, feed.enabled = cfg.name, cfg.language, list(cfg.tags), cfg.enabled
+        if feed.enabled:
+            result.append(feed)
+    session.flush()
+    return result
+
+
+def is_due(feed: Feed, now: datetime) -> bool:
+    return feed.next_attempt_at is None or feed.next_attempt_at <= now
+
+
+def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, cfg: PipelineConfig,
+                        failure_threshold: int, now: datetime | None = None) -> tuple[Feed, tuple[str, str] | None]:
+    """Update a feed's health, validators and back-off after one fetch attempt.
+
+    Returns the feed and, for operators, (transition, incident key): "feed_down" when it just reached
+    ``failure_threshold`` failed runs in a row, "feed_recovered" when a feed reported down works again."""
+    now = now or utcnow()
+    feed = session.get(Feed, outcome.feed_id)
+    assert feed is not None
+    feed.last_fetched_at = now
+    feed.last_status = outcome.status
+    transition = None
+    if outcome.ok:
+        if (feed.consecutive_failures or 0) >= failure_threshold:
+            transition = ("feed_recovered", _incident_key("feed_recovered", feed))
+        feed.failing_since = None
+        feed.last_success_at = now
+        feed.consecutive_failures = 0
+        feed.next_attempt_at = None
+        feed.items_seen = (feed.items_seen or 0) + new_items
+        if outcome.status != 304:
+            feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
+            feed.parse_problem = outcome.parsed.problem if outcome.parsed else None
+    else:
+        feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
+        feed.failing_since = feed.failing_since or now
+        feed.last_error = outcome.error
+        feed.last_error_at = now
+        delay = min(cfg.feed_backoff_base * 2 ** (feed.consecutive_failures - 1), cfg.feed_backoff_max)
+        if outcome.retry_after is not None:
+            delay = max(delay, min(outcome.retry_after, cfg.feed_backoff_max))
+        feed.next_attempt_at = now + timedelta(seconds=delay)
+        if feed.consecutive_failures == failure_threshold:
+            transition = ("feed_down", _incident_key("feed_down", feed))
+    return feed, transition
+
+
+def _incident_key(kind: str, feed: Feed) -> str:
+    since = feed.failing_since.strftime("%Y%m%dT%H%M%S") if feed.failing_since else "unknown"
+    return f"{kind}:{feed.id}:{since}"
+
+
+# --- entries and articles ----------------------------------------------------------------------------------
+
+def new_entries(session: Session, feed_id: int, entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """Entries of this feed not seen before (by GUID for this feed), in feed order, without repeats."""
+    if not entries:
+        return []
+    known: set[str] = set()
+    guids = [e.guid for e in entries]
+    for chunk in _chunks(guids, 500):
+        known.update(session.scalars(select(Entry.guid).where(Entry.feed_id == feed_id, Entry.guid.in_(chunk))))
+    seen: set[str] = set()
+    fresh = []
+    for e in entries:
+        if e.guid in known or e.guid in seen:
+            continue
+        seen.add(e.guid)
+        fresh.append(e)
+    return fresh
+
+
+def known_articles(session: Session, urls: Iterable[str]) -> dict[str, int]:
+    """Canonical URL -> article id for the URLs already stored."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(set(urls)), 500):
+        out.update(session.execute(select(Article.url, Article.id).where(Article.url.in_(chunk))).tuples())
+    return out
+
+
+def record_entries(session: Session, rows: Sequence[tuple[int, FeedEntry, int | None]]) -> None:
+    """Remember (feed, GUID) -> article; duplicates from a concurrent run are ignored."""
+    if not rows:
+        return
+    now = utcnow()
+    values = [dict(feed_id=feed_id, guid=e.guid, article_id=article_id, url=e.url, title=e.title[:2000] or None,
+                   published_at=e.published, seen_at=now) for feed_id, e, article_id in rows]
+    session.execute(_insert(session, Entry).on_conflict_do_nothing(index_elements=["feed_id", "guid"]), values)
+
+
+def save_articles(session: Session, records: Sequence[ArticleRecord]) -> list[tuple[int, ArticleRecord]]:
+    """Insert articles (skipping URLs another run stored first) and their mentions. Returns (id, record) of
+    the articles this call inserted."""
+    now = utcnow()
+    inserted: list[tuple[int, ArticleRecord]] = []
+    for rec in records:
+        res = rec.result
+        published = rec.entry.published or _parse_date(res.extracted.published)
+        stmt = _insert(session, Article).values(
+            url=rec.entry.canonical_url, final_url=rec.final_url, feed_id=rec.feed_id,
+            title=(res.title or None), author=res.extracted.author or rec.entry.author, published_at=published,
+            language=res.language, site_name=res.extracted.site_name, text=res.text, content_hash=res.content_hash,
+            text_source=res.source, fetch_status=rec.fetch_status, fetch_error=rec.fetch_error,
+            http_status=rec.http_status, relevant=res.detection.relevant, relevance_score=res.detection.score,
+            fetched_at=now,
+        ).on_conflict_do_nothing(index_elements=["url"]).returning(Article.id)
+        article_id = session.execute(stmt).scalar()
+        if article_id is None:
+            continue  # stored by a concurrent run
+        inserted.append((article_id, rec))
+        _save_mentions(session, article_id, rec, published or now, now)
+    return inserted
+
+
+def _save_mentions(session: Session, article_id: int, rec: ArticleRecord, published: datetime, now: datetime) -> None:
+    detection = rec.result.detection
+    if not detection.relevant or not detection.events:
+        return
+    source = source_of(rec.final_url or rec.entry.url)
+    seen: set[tuple[str, str, str]] = set()
+    values = []
+    for ev in detection.events:
+        key = (ev.kind, ev.subtype, place_key(ev.place))
+        if key in seen:
+            continue
+        seen.add(key)
+        p = ev.place
+        values.append(dict(
+            article_id=article_id, kind=ev.kind, subtype=ev.subtype, place_key=key[2],
+            place_id=p.id if p else None, place_name=p.name if p else None,
+            place_as_written=p.as_written if p else None, district=p.district if p else None,
+            province=p.province if p else None, country=p.country if p else None,
+            country_code=p.country_code if p else None, lat=p.lat if p else None, lon=p.lon if p else None,
+            precision=p.precision if p else None, actor=ev.actors[0] if ev.actors else None,
+            actors=list(ev.actors), count=ev.count, count_unit=ev.count_unit, count_text=ev.count_text,
+            claimant=ev.claimant, event_date=_parse_date(ev.event_date, as_date=True) or published.date(),
+            evidence=ev.evidence, evidence_start=ev.start, evidence_end=ev.end, rule=ev.rule[:100],
+            confidence=ev.confidence, source=source, created_at=now,
+        ))
+    session.execute(_insert(session, Mention).on_conflict_do_nothing(
+        index_elements=["article_id", "kind", "subtype", "place_key"]), values)
+
+
+# --- events --------------------------------------------------------------------------------------------------
+
+def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: float) -> tuple[list[int], list[int]]:
+    """Attach the unclustered mentions of these articles to events, creating events as needed.
+
+    Returns (new event ids, updated event ids). Serialised across processes on Postgres by an advisory lock.
+    """
+    if not article_ids:
+        return [], []
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLUSTER_LOCK})
+    mentions = list(session.scalars(select(Mention).where(Mention.article_id.in_(article_ids),
+                                                          Mention.event_id.is_(None)).order_by(Mention.id)))
+    created: list[int] = []
+    touched: set[int] = set()
+    window = timedelta(days=window_days)
+    for m in mentions:
+        claim = Claim(m.kind, m.subtype, m.place_key, m.actor, m.event_date)
+        candidates = session.scalars(select(Event).where(
+            Event.kind == m.kind, Event.family == family(m.subtype), Event.place_key == m.place_key,
+            Event.event_date >= m.event_date - window, Event.event_date <= m.event_date + window))
+        event = best_match(claim, candidates, window_days)
+        if event is None:
+            event = Event(kind=m.kind, subtype=m.subtype, family=family(m.subtype), place_key=m.place_key,
+                          place_id=m.place_id, place_name=m.place_name, district=m.district, province=m.province,
+                          country=m.country, country_code=m.country_code, lat=m.lat, lon=m.lon,
+                          precision=m.precision, actor=m.actor, event_date=m.event_date,
+                          first_seen_at=m.created_at, last_seen_at=m.created_at, sources=1, mentions_count=1,
+                          confidence=m.confidence, status="new", first_mention_id=m.id)
+            session.add(event)
+            session.flush()
+            created.append(event.id)
+        else:
+            event.last_seen_at = max(event.last_seen_at, m.created_at)
+            event.mentions_count += 1
+            event.confidence = max(event.confidence, m.confidence)
+            event.actor = event.actor or m.actor
+            touched.add(event.id)
+        m.event_id = event.id
+        session.flush()
+    for event_id in touched | set(created):
+        sources = session.scalar(select(func.count(func.distinct(Mention.source))).where(Mention.event_id == event_id))
+        event = session.get(Event, event_id)
+        event.sources = sources or 1
+        event.status = "corroborated" if event.sources >= 2 else "new"
+    return created, sorted(touched - set(created))
+
+
+# --- outbox ----------------------------------------------------------------------------------------------------
+
+def channel_wants(channel: AlertChannelConfig, event: Event) -> bool:
+    """Does this channel's routing take this event now?"""
+    if "ops" in channel.tags and not channel.kinds:
+        return False
+    if event.kind not in channel.kinds:
+        return False
+    if channel.subtypes and event.subtype not in channel.subtypes:
+        return False
+    if channel.countries and not {event.country_code, (event.country or "").casefold()} & {
+            c if len(c) == 2 else c.casefold() for c in channel.countries}:
+        return False
+    if channel.provinces and (event.province or "").casefold() not in {p.casefold() for p in channel.provinces}:
+        return False
+    return event.sources >= channel.min_sources and event.confidence >= channel.min_confidence
+
+
+def queue_event_alerts(session: Session, event_ids: Iterable[int], channels: Sequence[AlertChannelConfig]) -> int:
+    """Queue one outbox row per (channel, event) the channel wants; an existing row is never queued again."""
+    ids = list(event_ids)
+    if not ids or not channels:
+        return 0
+    now = utcnow()
+    rows = []
+    for event in session.scalars(select(Event).where(Event.id.in_(ids))):
+        for ch in channels:
+            if channel_wants(ch, event):
+                rows.append(dict(channel=ch.key, key=f"event:{event.id}", kind="event", event_id=event.id,
+                                 status="pending", attempts=0, next_attempt_at=now, created_at=now))
+    if not rows:
+        return 0
+    result = session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"])
+                             .returning(Alert.id), rows)
+    return len(result.all())
+
+
+def queue_ops_alert(session: Session, channels: Sequence[AlertChannelConfig], key: str, kind: str,
+                    feed_id: int) -> int:
+    now = utcnow()
+    rows = [dict(channel=ch.key, key=key, kind=kind, feed_id=feed_id, status="pending", attempts=0,
+                 next_attempt_at=now, created_at=now) for ch in channels if "ops" in ch.tags]
+    if not rows:
+        return 0
+    session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"]), rows)
+    return len(rows)
+
+
+def claim_due_alerts(session: Session, channel: str, lease: timedelta, limit: int = 100) -> list[Alert]:
+    """Claim due outbox rows of one channel for delivery. A claimed row is 'sending' until its lease ends;
+    concurrent runs skip rows another run holds (FOR UPDATE SKIP LOCKED on Postgres; SQLite serialises
+    writers)."""
+    now = utcnow()
+    due = (select(Alert.id).where(Alert.channel == channel, Alert.next_attempt_at <= now,
+                                  (Alert.status == "pending") | ((Alert.status == "sending") & (Alert.lease_until < now)))
+           .order_by(Alert.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if not ids:
+        return []
+    session.execute(update(Alert).where(Alert.id.in_(ids)).values(status="sending", lease_until=now + lease))
+    return list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)))
+
+
+def finish_alert(session: Session, alert_id: int, *, ok: bool, error: str | None, max_attempts: int,
+                 retry_base: float, retry_max: float) -> None:
+    now = utcnow()
+    alert = session.get(Alert, alert_id)
+    alert.attempts += 1
+    alert.lease_until = None
+    if ok:
+        alert.status, alert.sent_at, alert.last_error = "sent", now, None
+        return
+    alert.last_error = error
+    if alert.attempts >= max_attempts:
+        alert.status = "failed"
+    else:
+        alert.status = "pending"
+        alert.next_attempt_at = now + timedelta(seconds=min(retry_base * 2 ** (alert.attempts - 1), retry_max))
+
+
+def event_summaries(session: Session, event_ids: Sequence[int]) -> dict[int, EventSummary]:
+    """Load what an alert says about each event: the first evidence, counts and claimants as each source
+    gave them (side by side, never merged), and the sources' titles and links."""
+    out: dict[int, EventSummary] = {}
+    if not event_ids:
+        return out
+    events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(event_ids)))}
+    rows = session.execute(select(Mention, Article.title, Article.url, Article.final_url)
+                           .join(Article, Article.id == Mention.article_id)
+                           .where(Mention.event_id.in_(event_ids)).order_by(Mention.id)).all()
+    for e in events.values():
+        out[e.id] = EventSummary(e.id, e.kind, e.subtype, e.place_name, e.district, e.province, e.country, e.lat,
+                                 e.lon, e.actor, e.first_seen_at, e.event_date, "", e.confidence, e.sources)
+    for mention, title, url, final_url in rows:
+        summary = out[mention.event_id]
+        if not summary.evidence or mention.id == events[mention.event_id].first_mention_id:
+            summary.evidence = mention.evidence
+        src = mention.source
+        if mention.count_text:
+            summary.counts.append(f"{mention.count_text} ({src})")
+        if mention.claimant and mention.claimant not in summary.claimants:
+            summary.claimants.append(mention.claimant)
+        if all(s.url != (final_url or url) for s in summary.sources):
+            summary.sources.append(SourceRef(title or url, final_url or url, src))
+    return out
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+def _chunks(items: Sequence, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _parse_date(value: str | None, *, as_date: bool = False) -> datetime | date | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value[:25].replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if as_date:
+        return when.date()
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -1,0 +1,132 @@
+"""The HTTP edge against a real local server: conditional GET, limits, redirects, SSRF guard."""
+
+import asyncio
+import gzip
+
+import pytest
+
+from borderwatch.config import NetworkConfig
+from borderwatch.errors import BlockedURLError, FetchError
+from borderwatch.net import Fetcher, parse_retry_after
+from tests.servers import ScriptedServer, hang, redirect, respond, static, trickle
+
+
+def fetch(url, *, net=None, trusted=False, trust=(), **kw):
+    async def go():
+        async with Fetcher(net or NetworkConfig(timeout=1, deadline=3)) as f:
+            f.trust(trust)
+            return await f.get(url, trusted=trusted, **kw)
+    return asyncio.run(go())
+
+
+def test_conditional_get_sends_validators_and_304_has_no_body():
+    with ScriptedServer() as srv:
+        def handler(h):
+            if h.headers.get("If-None-Match") == '"v1"':
+                return respond(h, 304)
+            respond(h, 200, b"<rss/>", "application/rss+xml", {"ETag": '"v1"', "Last-Modified": "Mon, 09 Nov 2026 08:00:00 GMT"})
+        srv.routes["/feed"] = handler
+        first = fetch(srv.url("/feed"), trusted=True)
+        assert first.status == 200 and first.headers["etag"] == '"v1"'
+        again = fetch(srv.url("/feed"), trusted=True, etag='"v1"', last_modified=first.headers["last-modified"])
+        assert again.not_modified and again.content == b""
+        seen = srv.headers_seen["/feed"]
+        assert seen["if-none-match"] == '"v1"' and seen["if-modified-since"].startswith("Mon, 09 Nov")
+        assert seen["user-agent"].startswith("borderwatch/")
+        assert "gzip" in seen["accept-encoding"]
+
+
+def test_gzip_body_is_decoded():
+    with ScriptedServer() as srv:
+        srv.routes["/z"] = static(gzip.compress(b"<rss>" + b"x" * 5000 + b"</rss>"), headers={"Content-Encoding": "gzip"})
+        assert fetch(srv.url("/z"), trusted=True).content.startswith(b"<rss>xxx")
+
+
+def test_hanging_server_times_out():
+    with ScriptedServer() as srv:
+        srv.routes["/hang"] = hang(srv)
+        with pytest.raises(FetchError, match="timed out|deadline"):
+            fetch(srv.url("/hang"), trusted=True)
+
+
+def test_trickling_server_hits_the_total_deadline():
+    with ScriptedServer() as srv:
+        srv.routes["/slow"] = trickle(srv, every=0.3)
+        with pytest.raises(FetchError, match="deadline of 2s exceeded"):
+            fetch(srv.url("/slow"), trusted=True, net=NetworkConfig(timeout=1, deadline=2))
+
+
+@pytest.mark.parametrize("declare_length", [True, False])
+def test_body_size_cap(declare_length):
+    big = b"<rss>" + b"y" * 300_000
+    with ScriptedServer() as srv:
+        if declare_length:
+            srv.routes["/big"] = static(big)
+        else:
+            def chunked(h):
+                h.send_response(200)
+                h.send_header("Content-Type", "application/rss+xml")
+                h.send_header("Connection", "close")
+                h.end_headers()
+                for i in range(0, len(big), 8192):
+                    h.wfile.write(big[i:i + 8192])
+                h.close_connection = True
+            srv.routes["/big"] = chunked
+        with pytest.raises(FetchError, match="body too large"):
+            fetch(srv.url("/big"), trusted=True, net=NetworkConfig(max_bytes=100_000))
+
+
+def test_redirect_loop_stops_at_the_limit():
+    with ScriptedServer() as srv:
+        srv.routes["/a"] = redirect("/b")
+        srv.routes["/b"] = redirect("/a")
+        with pytest.raises(FetchError, match="too many redirects"):
+            fetch(srv.url("/a"), trusted=True, net=NetworkConfig(max_redirects=4))
+        assert srv.total_hits() == 5
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_reported(status):
+    with ScriptedServer() as srv:
+        srv.routes["/busy"] = static(b"busy", "text/plain", status, {"Retry-After": "120"})
+        with pytest.raises(FetchError) as info:
+            fetch(srv.url("/busy"), trusted=True)
+        assert info.value.status == status and info.value.retry_after == 120
+        assert f"HTTP {status}" in str(info.value)
+
+
+def test_retry_after_http_date():
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 60) == 60
+    assert parse_retry_after("soon") is None
+
+
+def test_links_to_private_addresses_are_refused_before_any_request():
+    with ScriptedServer("127.0.0.2") as private, ScriptedServer() as feed_host:
+        private.routes["/secret"] = static(b"internal", "text/html")
+        with pytest.raises(BlockedURLError, match="non-public address 127.0.0.2"):
+            fetch(private.url("/secret"), trust=[feed_host.url("/feed")])
+        assert private.total_hits() == 0
+
+
+def test_redirect_from_a_trusted_feed_to_a_private_address_is_refused():
+    with ScriptedServer("127.0.0.2") as private, ScriptedServer() as feed_host:
+        private.routes["/admin"] = static(b"internal", "text/html")
+        feed_host.routes["/go"] = redirect(private.url("/admin"))
+        with pytest.raises(BlockedURLError):
+            fetch(feed_host.url("/go"), trusted=True)
+        assert private.total_hits() == 0
+
+
+def test_same_origin_as_a_configured_feed_and_allow_private_are_allowed():
+    with ScriptedServer() as srv:
+        srv.routes["/page"] = static(b"<html>ok</html>", "text/html")
+        assert fetch(srv.url("/page"), trust=[srv.url("/feed.xml")]).status == 200
+        assert fetch(srv.url("/page"), net=NetworkConfig(allow_private=True)).status == 200
+        with pytest.raises(BlockedURLError):
+            fetch(srv.url("/page"))
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/"])
+def test_only_http_schemes(url):
+    with pytest.raises(BlockedURLError, match="scheme"):
+        fetch(url, net=NetworkConfig(allow_private=True))
