@@ -1,0 +1,660 @@
+"""The detector: relevance, then verb-frame rules per sentence, then merging. Pure and deterministic.
+
+Pipeline for one article:
+
+1. ``combined`` = ``title + "\\n\\n" + text`` when a title is given, else ``text``; all offsets refer to it.
+2. Split sentences once; pick each sentence's rule set by its script (Latin → English, Cyrillic → Russian,
+   Arabic script / Devanagari → ``rules_xx``).
+3. Find places once with the gazetteer, indexed by offset.
+4. Per sentence: cheap trigger gate, then each matching rule checks its frame (personnel near the verb,
+   a destination across a border, a place…) and the vetoes (background, negation, modality, repelled,
+   drill scenario, outside the region…).
+5. Relevance from region / security / other-conflict / non-security vocabulary plus the events found.
+6. Merge duplicates (same kind, subtype, place), add non-alert kinds for relevant items.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .actors import FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, find_actors, unique
+from .dates import event_date, parse_published, years_in
+from .lexicon import Lexicon, Rule
+from .numbers import find_count
+from .places import REGION_CC, Mention, PlaceIndex, article_places, country_code_of, country_place
+from .rules_en import LEXICON as EN
+from .rules_ru import LEXICON as RU
+from .rules_xx import LEXICON as XX
+from .sentences import split_sentences
+from .types import ALERT_KINDS, Detection, EventMention
+
+_CYR = re.compile(r"[\u0400-\u04ff]")
+_ARAB_DEV = re.compile(r"[\u0600-\u06ff\u0900-\u097f]")
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-\d\d(?:-\d\d)?\b")
+_ENUM_SEP = re.compile(r"^\s*(?:,|and|и|،|و)\s*(?:and\s+)?$")
+_TERRITORIAL_PLACE_KINDS = frozenset({"district", "province", "town", "crossing", "city", "village", "place", "region"})
+
+RELEVANCE_THRESHOLD = 0.5
+
+
+@dataclass(slots=True)
+class _Sentence:
+    idx: int
+    start: int
+    end: int
+    text: str
+    lex: Lexicon
+    region: int = 0
+    security: int = 0
+    other: int = 0
+    nonsec: int = 0
+    places: list[Mention] = field(default_factory=list)
+
+
+def _lexicon_for(sentence: str) -> Lexicon:
+    if _CYR.search(sentence):
+        return RU
+    if _ARAB_DEV.search(sentence):
+        return XX
+    return EN
+
+
+def _language(combined: str, given: str | None) -> str:
+    if given:
+        return given
+    sample = combined[:4000]
+    cyr = len(_CYR.findall(sample))
+    arab = len(_ARAB_DEV.findall(sample))
+    letters = sum(ch.isalpha() for ch in sample) or 1
+    if cyr / letters > 0.3:
+        return "ru"
+    if arab / letters > 0.3:
+        return "hi" if re.search(r"[\u0900-\u097f]", sample) else "ar"
+    return "en"
+
+
+def _reference_year(combined: str, published) -> int | None:
+    if published:
+        return published.year
+    m = _ISO_DATE.search(combined[:300])
+    if m:
+        return int(m.group(1))
+    return None
+
+
+def _count_hits(rx: re.Pattern, text: str) -> int:
+    return sum(1 for _ in rx.finditer(text))
+
+
+def _region_hits(lex: Lexicon, text: str) -> int:
+    """Region anchors, not counting names inside enumerations of 3+ countries ("Armenia, Belarus, Kazakhstan,
+    Kyrgyzstan, Russia and Tajikistan"): such member lists say nothing about where the news happens."""
+    hits = list(lex.region_anchor.finditer(text))
+    if not hits:
+        return 0
+    others = list(lex.other_region.finditer(text))
+    names = sorted([(m.start(), m.end(), True) for m in hits] + [(m.start(), m.end(), False) for m in others]
+                   + [(m.start(), m.end(), False) for m in re.finditer(r"\b(?:Russia|Россия|China|Pakistan|Iran)\b", text)])
+    # group consecutive names separated only by commas / "and"
+    groups: list[list[tuple[int, int, bool]]] = []
+    for item in names:
+        if groups and _ENUM_SEP.match(text[groups[-1][-1][1]:item[0]]):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    count = 0
+    for g in groups:
+        if len(g) >= 3:
+            continue
+        count += sum(1 for _, _, is_region in g if is_region)
+    return count
+
+
+class _Article:
+    def __init__(self, combined: str, published, lang: str):
+        self.text = combined
+        self.published = published
+        self.lang = lang
+        self.ref_year = _reference_year(combined, published)
+        self.sentences: list[_Sentence] = []
+        for i, (a, b) in enumerate(split_sentences(combined)):
+            s = combined[a:b]
+            self.sentences.append(_Sentence(i, a, b, s, _lexicon_for(s)))
+        self.places = PlaceIndex(article_places(combined))
+        self.place_freq: dict[str, int] = {}
+        for mm in self.places.mentions:
+            self.place_freq[mm.place.id] = self.place_freq.get(mm.place.id, 0) + 1
+        self._refs = {id(mm) for mm in self.places.mentions if _dateline_or_person(combined, mm)}
+        for s in self.sentences:
+            s.places = self.places.between(s.start, s.end)
+            lex = s.lex
+            s.region = _region_hits(lex, s.text) + sum(1 for m in s.places if m.in_region and not m.is_country)
+            s.security = _count_hits(lex.security, s.text)
+            s.other = _count_hits(lex.other_region, s.text)
+            s.nonsec = _count_hits(lex.non_security, s.text)
+        self.region_total = sum(s.region for s in self.sentences)
+        self.other_total = sum(s.other for s in self.sentences)
+        # the article is "about the region" when region anchors outweigh other theatres
+        self.region_dominant = self.region_total > 0 and self.region_total >= self.other_total
+        drill_sents = sum(1 for s in self.sentences if s.lex.drill.search(s.text))
+        self.drill_article = drill_sents >= 2 and drill_sents * 4 >= len(self.sentences)
+
+
+    def is_reference(self, mm: Mention) -> bool:
+        return id(mm) in self._refs
+
+    def inner_place(self, province: Mention, sent: _Sentence) -> Mention | None:
+        """The district / town inside ``province`` that this article is about: nearest sentences first, then
+        the most often named."""
+        best: tuple | None = None
+        for mm in self.places.mentions:
+            if mm.place.province_id != province.place.id or mm.place.kind == "province" or self.is_reference(mm):
+                continue
+            dist = abs(mm.start - sent.start)
+            key = (dist > 600, -self.place_freq.get(mm.place.id, 0), dist)
+            if best is None or key < best[0]:
+                best = (key, mm)
+        return best[1] if best else None
+
+
+_NAME_OK_BEFORE = frozenset("""in at on of from to into near the and or by for with as a an northern southern eastern western
+    central north south east west upper lower afghan tajik uzbek turkmen kyrgyz kazakh russian province district city
+    town village neighbouring neighboring remote key strategic capital greater old new""".split())
+
+
+_GIVEN_NAME = re.compile(r"\w*(?:ullah|ulla|uddin|ddin)|Mohammad|Muhammad|Mohammed|Ahmad|Ahmed|Abdul|Gul|Haji|Mullah|Mulla|Maulavi"
+                         r"|Mawlawi|Qari|Sayed|Syed|Sayyid|Sheikh|Amir|Noor|Nur|Khwaja|Mir|Mufti|Hafiz|Rahman|Rahim|Torial", re.I)
+_NOT_NAME = re.compile(r"Taliban|Talibs?|Afghan\w*|Tajik\w*|Uzbek\w*|Turkmen\w*|Kyrgyz\w*|Islamic|State|Emirate|Army|National"
+                       r"|Province|District|City|Border|Forces?|Police|Security|Defen[cs]e|Ministry|Government|Council|Governor"
+                       r"|Took|Take|Takes|Captured?|Captures|Seize[sd]?|Falls?|Fell|Control|Overrun|Overruns|Of|Collapses", re.I)
+
+
+def _dateline_or_person(text: str, mm: Mention) -> bool:
+    """A place mention that is a wire dateline ("KABUL, Afghanistan —", "DUSHANBE, Tajikistan, July 5") or part
+    of a person's name ("Abdul Ahad Torial Kakar", "Attahullah Khogyani"): not where an event happens."""
+    span = text[mm.start:mm.end]
+    line_start = text.rfind("\n", 0, mm.start) + 1
+    lead = text[line_start:mm.start]
+    if span.isupper() and len(span) > 3 and (not lead.strip() or re.fullmatch(r"\s*(?:date\s+[\d-]+\s*)?", lead)):
+        return True
+    if (not lead.strip() or re.fullmatch(r"\s*(?:date\s+[\d-]+\s*)?", lead)) and re.match(
+            r"\s*(?:[:—–]|\((?:Reuters|AP|AFP|IANS|dpa|TASS|RIA|Xinhua)|,\s*(?:Afghanistan|Tajikistan|Uzbekistan|Turkmenistan|Kyrgyzstan)\b\s*(?:[(—–-]|\s+[A-Z]))",
+            text[mm.end:mm.end + 40]):
+        return True
+    if span.isupper() and len(span) > 3 and re.match(r"[\s,]*(?:[A-Z][a-z]+|[A-Z]+)?\s*[,(:\-–—]", text[mm.end:mm.end + 30]):
+        return True
+    window = text[max(0, mm.start - 40):mm.start]
+    prev = re.search(r"([A-Z][a-z'’]+)\s+$", window)
+    if prev and not prev.group(1).endswith(("'s", "’s")):
+        word = prev.group(1)
+        if _GIVEN_NAME.fullmatch(word):
+            return True
+        prev2 = re.search(r"([A-Z][a-z'’]+)\s+$", window[:prev.start()])
+        if (prev2 and word.lower() not in _NAME_OK_BEFORE and prev2.group(1).lower() not in _NAME_OK_BEFORE
+                and not _NOT_NAME.fullmatch(word) and not _NOT_NAME.fullmatch(prev2.group(1))):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------------------------ rules
+def _clause_start(lex: Lexicon, s: str, pos: int, limit: int) -> int:
+    lo = max(0, pos - limit)
+    last = lo
+    for m in lex.clause_break.finditer(s, lo, pos):
+        last = m.end()
+    return last
+
+
+def _clause_end(lex: Lexicon, s: str, pos: int, limit: int) -> int:
+    end = min(len(s), pos + limit)
+    m = lex.clause_break.search(s, pos, end)
+    if m and m.group(0) == ":" and m.start() - pos < 80:  # "took two capitals: X and Y"
+        m = lex.clause_break.search(s, m.end(), end)
+    return m.start() if m else end
+
+
+def _is_reference(lex: Lexicon, s: str, start: int) -> bool:
+    return bool(lex.reference.search(s[max(0, start - 40):start]))
+
+
+def _drop_containers(cands: list[Mention]) -> list[Mention]:
+    """Drop a province (or country) when a place inside it is also a candidate: "Yamgan district of
+    Badakhshan province" → Yamgan."""
+    ids_inside = {m.place.province_id for m in cands if m.place.province_id and m.place.kind not in ("province", "country")}
+    out = [m for m in cands if not (m.place.kind == "province" and m.place.id in ids_inside)]
+    # one event per place id
+    seen: set[str] = set()
+    uniq = []
+    for m in out:
+        if m.place.id not in seen:
+            seen.add(m.place.id)
+            uniq.append(m)
+    return uniq
+
+
+def _subject_actor(actors: list[tuple[int, str]], s: str, t0: int, t1: int, clause_lo: int) -> str | None:
+    post = s[t1:t1 + 40]
+    m = re.match(r"\s*(?:\w+\s+){0,3}?(?:by|to|into the hands of|в руки|к)\s+(?:the\s+)?", post)
+    if m:
+        for pos, name in actors:
+            if t1 + m.end() <= pos <= t1 + m.end() + 25:
+                return name
+    before = [name for pos, name in actors if clause_lo - 60 <= pos < t0]
+    if before:
+        return before[-1]
+    return None
+
+
+class _Ctx:
+    """Per-article state shared by the rule checks."""
+
+    def __init__(self, art: _Article):
+        self.art = art
+        self.events: list[EventMention] = []
+        self.vetoed: list[tuple[str, _Sentence]] = []  # (why, sentence) — e.g. modal captures → threat_assessment
+
+
+def _sentence_in_region(art: _Article, sent: _Sentence) -> bool:
+    lex = sent.lex
+    if any(m.in_region for m in sent.places):
+        return True
+    if lex.region_words.search(sent.text):
+        return True
+    return False
+
+
+def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match, actors: list[tuple[int, str]]) -> None:
+    art = ctx.art
+    lex = sent.lex
+    s = sent.text
+    t0, t1 = m.start(), m.end()
+    while t1 < len(s) and s[t1 - 1].isalnum() and s[t1].isalnum():  # alternations stop at the shortest form ("captur(e|ed)")
+        t1 += 1
+    lo = max(0, t0 - rule.before)
+    hi = min(len(s), t1 + rule.after)
+    clause_lo = _clause_start(lex, s, t0, rule.before)
+    pre_clause = s[clause_lo:t0]
+    kind, subtype = rule.kind, rule.subtype
+    alert_move = kind == "troop_movement" and subtype not in ("exercise", "deployed", "mobilised", "alert")
+
+    # ---------------------------------------------------------------- vetoes
+    if lex.negation.search(s[max(0, t0 - 40):t0]):
+        return
+    if lex.denial.search(s[max(0, t0 - 120):t0]):
+        return
+    if (kind == "territorial" or alert_move) and lex.modal.search(pre_clause[-80:]):
+        ctx.vetoed.append(("modal", sent))
+        return
+    if (kind == "territorial" or alert_move) and lex.repelled.search(s):
+        ctx.vetoed.append(("repelled", sent))
+        return
+    in_drill = bool(lex.drill_scenario.search(s)) or (
+        subtype != "exercise" and art.drill_article and bool(lex.drill.search(s)))
+    if in_drill and (kind == "territorial" or subtype != "exercise"):
+        if kind == "territorial" or subtype in ("crossed_border", "returned", "surrendered", "defected", "withdrawal",
+                                                "refugees_crossing"):
+            return
+        subtype = "exercise"
+    if kind == "territorial" or subtype in ("returned", "withdrawal", "surrendered", "defected"):
+        if lex.background.search(s):
+            return
+    if subtype != "exercise" and art.ref_year and any(y < art.ref_year for y in years_in(s[clause_lo:hi])):
+        return  # a past year in the same clause: background
+    region_here = _sentence_in_region(art, sent)
+    if lex.outside_region.search(s) and not any(mm.in_region and not mm.is_country for mm in sent.places):
+        if not (region_here and subtype not in ("exercise",)):
+            return
+    if subtype == "exercise" and lex.outside_region.search(s):
+        return
+
+    # ---------------------------------------------------------------- frame requirements
+    win = s[lo:hi]
+    needs = rule.needs
+    if "personnel" in needs:
+        pm = [p for p in lex.personnel.finditer(s, lo, hi)]
+        if not pm:
+            return
+    if "civilians" in needs and (not lex.civilians.search(win) or lex.personnel.search(win)):
+        return
+    if "fighting" in needs and not lex.security.search(s):
+        return
+    if "military" in needs and not lex.military.search(s):
+        return
+    dest: Mention | None = None
+    dest_cc: str | None = None
+    if "abroad" in needs:
+        am = lex.abroad.match(s, t1)
+        after_places = [mm for mm in sent.places if t1 <= mm.start - sent.start <= t1 + 80]
+        if am:
+            word = re.findall(r"[^\W\d_]+", am.group(0))
+            for w in word:
+                cc = country_code_of(w)
+                if cc:
+                    dest_cc = cc
+                    break
+        elif not after_places or not any(mm.is_country or mm.place.country_code != "AF" for mm in after_places):
+            return
+        if after_places:
+            foreign = [mm for mm in after_places if mm.place.country_code != "AF"]
+            dest = (foreign or after_places)[0]
+        if lex.shelling.search(s[max(0, t0 - 40):t0]):
+            return
+    if "abroad_any" in needs and not lex.abroad.search(s, max(0, t0 - 60), hi):
+        return
+    if "local" in needs:
+        if lex.foreign_forces.search(s[max(0, t0 - 120):min(len(s), t1 + 60)]):
+            return
+        if lex.abroad.match(s, t1):
+            return  # crossing a border is the better reading
+        obj = s[t1:t1 + 60]
+        if not (lex.place_type.search(obj) or any(0 <= mm.start - sent.start - t1 <= 60 for mm in sent.places)):
+            return  # a retreat from / to a named place or place type
+        if re.search(r"\b(?:officials?|residents|civilians|families|people|governor|staff|diplomats|employees)\b", s[max(0, t0 - 40):t0]):
+            return
+    if "region" in needs and not region_here:
+        return
+
+    # ---------------------------------------------------------------- places
+    region_places = [mm for mm in sent.places if mm.in_region]
+    chosen: list[Mention] = []
+    from_context = False
+    if kind == "territorial":
+        chosen, generic = _territorial_targets(art, sent, lex, s, t0, t1, clause_lo, subtype)
+        near = s[max(0, t0 - 80):min(len(s), t1 + 80)]
+        if "placeish" in needs and not chosen and not lex.place_type.search(near):
+            return
+        if "named_place" in needs and not chosen:
+            return
+        if not chosen and subtype != "control_claim" and not generic:
+            ctx_place = _context_place(art, sent)
+            if ctx_place is not None:
+                chosen = [ctx_place]
+                from_context = True
+        if not chosen and not region_here and not art.region_dominant:
+            return
+    else:
+        if dest is not None:
+            chosen = [dest]
+        elif dest_cc:
+            chosen = [Mention(-1, -1, country_place(dest_cc, _written_country(s, t1)))]
+        else:
+            cands = [mm for mm in region_places if not _is_reference(lex, s, mm.start - sent.start)]
+            sub = [mm for mm in cands if not mm.is_country]
+            chosen = _drop_containers(sub)[:1] or cands[:1]
+            if not chosen:
+                ctx_place = _context_place(art, sent) if subtype in ("withdrawal", "surrendered", "deployed") else None
+                if ctx_place is not None:
+                    chosen = [ctx_place]
+                    from_context = True
+
+    # ---------------------------------------------------------------- actors, subtype by actor
+    clause_actors = [(p, n) for p, n in actors if lo <= p < hi] or actors
+    subj = _subject_actor(actors, s, t0, t1, clause_lo)
+    if kind == "territorial" and rule.state_subtype and subj in STATE_ACTORS and subj not in NON_STATE:
+        subtype = rule.state_subtype
+    if subtype == "withdrawal" and subj in FOREIGN_WITHDRAWING:
+        return
+    names = unique(([subj] if subj else []) + [n for _, n in clause_actors])
+
+    # ---------------------------------------------------------------- count, claimant, date
+    count = unit = None
+    if kind == "troop_movement":
+        unit_rx = lex.civilians if subtype == "refugees_crossing" else lex.personnel
+        c, unit = find_count(s, unit_rx, lo, hi)
+        if c is not None:
+            count = c
+    claimant = _claimant(lex, s)
+    when = event_date(s, art.published, art.ref_year)
+
+    conf = rule.conf
+    if chosen and not from_context:
+        conf += 0.05
+    if from_context:
+        conf -= 0.15
+    if names:
+        conf += 0.05
+    if count is not None:
+        conf += 0.03
+    if in_drill:
+        conf -= 0.1
+    conf = max(0.05, min(0.99, conf))
+    for place_m in chosen or [None]:
+        ctx.events.append(EventMention(
+            kind=kind, subtype=subtype, evidence=s, start=sent.start, end=sent.end, rule=rule.name,
+            confidence=round(conf, 3), place=place_m.place if place_m else None, actors=names,
+            count=count.value if count else None, count_unit=unit if count else None,
+            count_text=count.text if count else None, claimant=claimant, event_date=when,
+        ))
+
+
+def _written_country(s: str, t1: int) -> str | None:
+    m = re.search(r"[A-ZА-Я][\w-]+", s[t1:t1 + 80])
+    return m.group(0) if m else None
+
+
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|be|has|have|had)\s+(?:\w+\s+)?$", re.I)
+_PASSIVE_TRIGGER = re.compile(r"^(?:fell|fall|falls|fallen|collaps|succumb|lost|came under|come under|comes under|under|be under"
+                              r"|is under|are under|was under|were under|now under|remains? under|brought under|захвачен|пал|перешл|перешел|перешёл|сдан|взят|سقط)", re.I)
+_LIST_GAP = re.compile(r"^[\s,]*(?:(?:and|as well as|и|و)\s+)?(?:the\s+)?(?:[\w'’-]+\s+){0,6}?$", re.I)
+_LIST_STOP = re.compile(r"[.;:!?]|\b(?:from|near|to|toward|towards|after|before|while|when|where|which|who|said|says|then|but"
+                        r"|из|от|после|когда|но|где)\b", re.I)
+_SUB_PROVINCE_OBJECT = re.compile(r"\s*(?:(?:the|a|an|another|one|remote|key|strategic|northern|southern|eastern|western|main)\s+)*"
+                                  r"(?:district|town|city|village|district cent(?:er|re)|border crossing|crossing|base|outpost)\b", re.I)
+_GENERIC_OBJECT = re.compile(r"\b(?:territor(?:y|ies)|areas|regions|parts|swathes|villages|districts|provinces|the country|land)\b", re.I)
+
+
+def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
+                         subtype: str) -> tuple[list[Mention], bool]:
+    """The place(s) a territorial trigger is about: the object after an active verb ("captured X, Y and Z"),
+    the subject before a passive one ("X fell to…"); a province that only locates a district named in the
+    sentence gives way to the district. Also says whether the object is generic ("territories", "districts")."""
+    c_hi = _clause_end(lex, s, t1, 260)
+    cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
+             and not _is_reference(lex, s, mm.start - sent.start)]
+    after = [mm for mm in cands if t1 <= mm.start - sent.start < c_hi]
+    before = [mm for mm in cands if clause_lo - 150 <= mm.start - sent.start < t0]
+    passive = bool(_PASSIVE_TRIGGER.match(s[t0:t1]) or _PASSIVE_BEFORE.search(s[max(0, t0 - 16):t0]))
+    if subtype == "control_claim":
+        after = [mm for mm in after if mm.start - sent.start <= t1 + 60]
+        return _drop_containers(after), False
+    generic = bool(_GENERIC_OBJECT.match(s[t1:t1 + 40].lstrip().removeprefix("the ").removeprefix("most of the ")))
+    chosen: list[Mention] = []
+    if after and not (passive and before) and after[0].start - sent.start - t1 <= 90:
+        chosen = [after[0]]
+        for mm in after[1:]:
+            gap = s[chosen[-1].end - sent.start:mm.start - sent.start]
+            if len(gap) <= 70 and not _LIST_STOP.search(gap):
+                chosen.append(mm)
+            else:
+                break
+    elif before:
+        chosen = [before[-1]]
+    elif after and after[0].start - sent.start - t1 <= 160:
+        chosen = [after[0]]
+    # a province chosen only as container: prefer a district / town inside it named in the same sentence,
+    # or, when the object is "a district" / "the town", the one the nearby sentences or the article name
+    out: list[Mention] = []
+    for mm in chosen:
+        if mm.place.kind == "province":
+            inner = [q for q in cands if q.place.province_id == mm.place.id and q.place.kind != "province"]
+            if inner:
+                mm = min(inner, key=lambda q: abs(q.start - sent.start - t0))
+            elif _SUB_PROVINCE_OBJECT.match(s, t1):
+                mm = art.inner_place(mm, sent) or mm
+        out.append(mm)
+    return _drop_containers(out), generic
+
+
+def _context_place(art: _Article, sent: _Sentence) -> Mention | None:
+    """A sub-country region place from the sentence before or after (headline + lead, "…the district. It lies
+    in Badakhshan"), used when the event sentence names only a place type. Among several, the one the article
+    names most often wins; a district inside a province named there beats the province."""
+    cands: list[Mention] = []
+    for j in (sent.idx - 1, sent.idx + 1):
+        if 0 <= j < len(art.sentences):
+            other = art.sentences[j]
+            cands += [mm for mm in other.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
+                      and not _is_reference(other.lex, other.text, mm.start - other.start)]
+    cands = _drop_containers(cands)
+    if not cands:
+        return None
+    return max(cands, key=lambda mm: (art.place_freq.get(mm.place.id, 0), -abs(mm.start - sent.start)))
+
+
+def _claimant(lex: Lexicon, s: str) -> str | None:
+    m = lex.claimant.search(s)
+    if not m:
+        return None
+    for g in ("c", "c2", "c3"):
+        val = m.groupdict().get(g)
+        if val:
+            val = val.strip(" ,.;:\"'“”")
+            if 3 <= len(val) <= 120:
+                return val
+    return None
+
+
+# --------------------------------------------------------------------------------------------- relevance
+def _relevance(art: _Article, alert_events: list[EventMention]) -> float:
+    sents = art.sentences
+    n = len(sents)
+    region = art.region_total
+    other = art.other_total
+    nonsec = sum(s.nonsec for s in sents)
+    # security sentences that sit in a region context (same or neighbouring sentence names the region)
+    sec_region = 0
+    for i, s in enumerate(sents):
+        if not s.security:
+            continue
+        near = s.region or (i > 0 and sents[i - 1].region) or (i + 1 < n and sents[i + 1].region)
+        if near:
+            sec_region += 1
+    if region == 0 or sec_region == 0:
+        return 0.02 if region == 0 else 0.1
+    z = -2.6
+    z += 1.1 * math.log1p(region)
+    z += 1.6 * math.log1p(sec_region)
+    z -= 1.6 * math.log1p(other) * (1.0 if other >= region * 0.5 else 0.4)
+    z -= 1.3 * math.log1p(nonsec) * (1.0 if nonsec > sec_region else 0.5)
+    if alert_events:
+        z += 1.5
+    if other > 2 * region:
+        z -= 2.0
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+# ------------------------------------------------------------------------------------------- non-alert
+def _non_alert(ctx: _Ctx) -> list[EventMention]:
+    art = ctx.art
+    out: list[EventMention] = []
+    have = {e.kind for e in ctx.events}
+    for sent in art.sentences:
+        lex = sent.lex
+        s = sent.text
+        if not (sent.region or _sentence_in_region(art, sent)) or sent.other > sent.region:
+            continue
+        if lex.drill_scenario.search(s):
+            continue
+        actors = [n for _, n in find_actors(art.text, sent.start, sent.end)]
+        for kind, rx_, conf in (("attack", lex.attack, 0.55), ("cooperation", lex.cooperation, 0.5),
+                                ("threat_assessment", lex.threat, 0.5)):
+            if not rx_.search(s):
+                continue
+            if kind == "attack" and not (actors or lex.personnel.search(s)):
+                continue
+            if kind != "attack" and not sent.security:
+                continue
+            place = next((mm.place for mm in sent.places if mm.in_region and not mm.is_country
+                          and not _is_reference(lex, s, mm.start - sent.start)), None)
+            out.append(EventMention(kind=kind, subtype=kind, evidence=s, start=sent.start, end=sent.end,
+                                    rule=f"{lex.lang}.{kind}", confidence=conf, place=place, actors=unique(actors),
+                                    claimant=_claimant(lex, s),
+                                    event_date=event_date(s, art.published, art.ref_year)))
+    for why, sent in ctx.vetoed:
+        if why == "modal":
+            out.append(EventMention(kind="threat_assessment", subtype="threat_assessment", evidence=sent.text,
+                                    start=sent.start, end=sent.end, rule=f"{sent.lex.lang}.vetoed_modal",
+                                    confidence=0.45,
+                                    actors=unique([n for _, n in find_actors(art.text, sent.start, sent.end)])))
+        elif why == "repelled":
+            out.append(EventMention(kind="attack", subtype="attack", evidence=sent.text, start=sent.start,
+                                    end=sent.end, rule=f"{sent.lex.lang}.repelled", confidence=0.55,
+                                    actors=unique([n for _, n in find_actors(art.text, sent.start, sent.end)])))
+    if not out and not have:
+        best = max(art.sentences, key=lambda s: (s.region > 0) * (s.security + s.region), default=None)
+        if best is not None and best.security:
+            out.append(EventMention(kind="statement", subtype="statement", evidence=best.text, start=best.start,
+                                    end=best.end, rule=f"{best.lex.lang}.statement", confidence=0.4,
+                                    actors=unique([n for _, n in find_actors(art.text, best.start, best.end)]),
+                                    claimant=_claimant(best.lex, best.text)))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ merge
+def _merge(events: list[EventMention]) -> list[EventMention]:
+    best: dict[tuple, EventMention] = {}
+    order: list[tuple] = []
+    for e in events:
+        key = (e.kind, e.subtype, e.place.id if e.place else None)
+        cur = best.get(key)
+        if cur is None:
+            best[key] = e
+            order.append(key)
+            continue
+        winner, loser = (e, cur) if e.confidence > cur.confidence else (cur, e)
+        if winner.count is None and loser.count is not None:
+            winner.count, winner.count_unit, winner.count_text = loser.count, loser.count_unit, loser.count_text
+        if winner.claimant is None:
+            winner.claimant = loser.claimant
+        if winner.event_date is None:
+            winner.event_date = loser.event_date
+        for a in loser.actors:
+            if a not in winner.actors:
+                winner.actors.append(a)
+        best[key] = winner
+    merged = [best[k] for k in order]
+    taken = {e.place.id for e in merged if e.kind == "territorial" and e.subtype != "contested" and e.place}
+    merged = [e for e in merged if not (e.subtype == "contested" and e.place and e.place.id in taken)]
+    placed = {(e.kind, e.subtype) for e in merged if e.place is not None}
+    merged = [e for e in merged if e.place is not None or (e.kind, e.subtype) not in placed
+              or e.kind not in ALERT_KINDS]
+    merged.sort(key=lambda e: (e.kind not in ALERT_KINDS, e.start, -e.confidence))
+    return merged
+
+
+# ------------------------------------------------------------------------------------------------- API
+def detect(text: str, title: str | None = None, language: str | None = None,
+           published: str | None = None) -> Detection:
+    """Detect CSTO / Afghanistan border-security events in one article.
+
+    The analysed text is ``combined = title + "\\n\\n" + text`` when ``title`` is given (non-empty), else
+    ``text``; every event's ``start``/``end`` index ``combined`` and ``evidence == combined[start:end]``.
+    ``language`` is a hint only (rules are chosen per sentence by script); ``published`` (ISO date) anchors
+    relative dates and tells background years from current news. Pure: no I/O besides loading the packaged
+    gazetteer once.
+    """
+    text = text or ""
+    combined = f"{title}\n\n{text}" if title else text
+    pub = parse_published(published)
+    lang = _language(combined, language)
+    art = _Article(combined, pub, lang)
+    ctx = _Ctx(art)
+    for sent in art.sentences:
+        lex = sent.lex
+        if not lex.gate.search(sent.text):
+            continue
+        actors = None
+        for rule in lex.rules:
+            for m in rule.trigger.finditer(sent.text):
+                if actors is None:
+                    actors = [(p - sent.start, n) for p, n in find_actors(combined, sent.start, sent.end)]
+                _apply_rule(ctx, sent, rule, m, actors)
+    alert = [e for e in ctx.events if e.kind in ALERT_KINDS]
+    score = _relevance(art, alert)
+    relevant = score >= RELEVANCE_THRESHOLD
+    if not relevant:
+        return Detection(relevant=False, score=score, events=[], language=lang)
+    events = _merge(alert + _non_alert(ctx))
+    return Detection(relevant=True, score=score, events=events, language=lang)

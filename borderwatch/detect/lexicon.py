@@ -1,0 +1,83 @@
+"""The shape of one language's rule set: triggers (verb frames) plus the cue patterns that veto or re-type them.
+
+Each language module (``rules_en``, ``rules_ru``, ``rules_xx``) builds one :class:`Lexicon`; the engine is
+language-agnostic and only reads these fields.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+FLAGS = re.IGNORECASE | re.UNICODE
+
+
+def rx(pattern: str) -> re.Pattern:
+    """Compile case-insensitively, except that explicit capital classes ``[A-Z]`` / ``[А-ЯЁ]`` keep meaning
+    "a capital letter" (names, sentence starts)."""
+    pattern = pattern.replace("[A-Z]", "(?-i:[A-Z])").replace("[А-ЯЁ]", "(?-i:[А-ЯЁ])")
+    return re.compile(pattern, FLAGS)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A verb frame. ``needs`` lists what must hold around the trigger:
+
+    - ``personnel``: armed personnel noun (soldiers, troops, border guards, militants…) near the trigger
+    - ``civilians``: civilians / refugees near the trigger
+    - ``abroad``: a destination across a border (another country, "across the border") after the trigger
+    - ``placeish``: a named place or a place-type noun (district, city, border crossing…) next to the trigger
+    - ``military``: military context word in the sentence (for ambiguous nouns like "exercise")
+    - ``region``: the sentence itself names a place in the region (or the border)
+    """
+
+    name: str
+    kind: str
+    subtype: str
+    trigger: re.Pattern
+    needs: frozenset[str] = frozenset()
+    conf: float = 0.8
+    # territorial: subject is a state actor → this subtype instead (captured → retaken)
+    state_subtype: str | None = None
+    # how many characters around the trigger count as "near"
+    before: int = 90
+    after: int = 90
+
+
+@dataclass(slots=True)
+class Lexicon:
+    lang: str
+    rules: list[Rule]
+    gate: re.Pattern  # cheap pre-check: any trigger word at all
+    personnel: re.Pattern
+    civilians: re.Pattern
+    place_type: re.Pattern
+    abroad: re.Pattern  # destination across a border, matched right after a movement trigger
+    military: re.Pattern
+    # vetoes / re-typing cues
+    background: re.Pattern  # past takeovers told as background
+    negation: re.Pattern  # immediately before the trigger
+    denial: re.Pattern  # anywhere before the trigger in the sentence
+    modal: re.Pattern  # hypothetical / planned / feared, before the trigger in the clause
+    repelled: re.Pattern
+    drill: re.Pattern  # scenario / exercise wording
+    drill_scenario: re.Pattern  # explicitly a scenario (mock enemy, notional militants)
+    outside_region: re.Pattern  # places outside the region (Russia's training grounds, other conflicts)
+    foreign_forces: re.Pattern  # US/NATO etc., whose 2021 pull-out is background
+    shelling: re.Pattern  # fire across a border with nobody moving
+    reference: re.Pattern  # "near", "from", "border with" right before a place: not the event place
+    region_words: re.Pattern  # the border / region named without a gazetteer place
+    claimant: re.Pattern
+    clause_break: re.Pattern
+    # relevance vocabulary
+    region_anchor: re.Pattern
+    security: re.Pattern
+    other_region: re.Pattern
+    non_security: re.Pattern
+    # non-alert kinds
+    attack: re.Pattern
+    cooperation: re.Pattern
+    threat: re.Pattern
+    statement: re.Pattern
+    # dates
+    date_patterns: list[re.Pattern] = field(default_factory=list)
