@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .vocab import StemSet
+
 TALIBAN = "Taliban"
 AFGHAN_GOV = "Afghan government forces"
 ISISK = "ISIS-K"
@@ -71,13 +73,42 @@ NON_STATE = frozenset({TALIBAN, ISISK, "al-Qaeda", "IMU", "Jamaat Ansarullah", "
 FOREIGN_WITHDRAWING = frozenset({"US/NATO forces"})
 
 
-def find_actors(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, str]]:
+# Latin-script anchor words per actor: a pattern only runs on a sentence holding one of its anchors
+_ANCHORS = {
+    "Russian 201st military base": ("201",),
+    "CSTO": ("csto", "collective"),
+    "Afghan government forces": ("afghan", "andsf", "ana", "ansf", "government", "security"),
+    "Taliban": ("talib", "taleb", "islamic"),
+    ISISK: ("islamic", "is", "is-k", "isis", "isis-k", "iskp", "isil", "daesh"),
+    "al-Qaeda": ("al-qaeda", "al-qaida", "al", "qaeda", "qaida"),
+    "IMU": ("islamic", "imu"),
+    "Jamaat Ansarullah": ("jamaat",),
+    "TTP": ("tehrik", "tehrik-e-taliban", "ttp", "pakistani"),
+    "NRF": ("national", "nrf"),
+    "Tajik border troops": ("tajik", "tajikistan", "tajikistan's", "border", "state"),
+    "Tajik forces": ("tajik", "tajikistan", "tajikistan's"),
+    "Uzbek forces": ("uzbek", "uzbekistan", "uzbekistan's", "state"),
+    "Turkmen forces": ("turkmen", "turkmenistan", "turkmenistan's"),
+    "Kyrgyz forces": ("kyrgyz", "kyrgyzstan", "kyrgyzstan's"),
+    "Kazakh forces": ("kazakh", "kazakhstan", "kazakhstan's"),
+    "Russian forces": ("russian", "central", "russia", "russia's"),
+    "US/NATO forces": ("u", "us", "american", "nato", "coalition", "foreign", "international", "resolute"),
+}
+_ANCHOR_SETS = [StemSet(_ANCHORS[name]) for _, name in _ACTORS]
+
+
+def find_actors(text: str, lo: int = 0, hi: int | None = None, toks: list[str] | None = None) -> list[tuple[int, str]]:
     """(position, normalised actor) pairs in text[lo:hi], earliest first; a span claimed by a more specific
-    form is not matched again by a general one."""
+    form is not matched again by a general one. ``toks`` (the span's lower-case Latin tokens) lets patterns
+    whose anchor words are absent be skipped."""
     hi = len(text) if hi is None else hi
+    tokset = set(toks) if toks else None
+    tok_list = list(tokset) if tokset else []
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, str]] = []
-    for rx, name in ACTOR_RES:
+    for (rx, name), anchors in zip(ACTOR_RES, _ANCHOR_SETS, strict=True):
+        if tokset is not None and not anchors.any(tok_list):
+            continue
         for m in rx.finditer(text, lo, hi):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue

@@ -23,13 +23,15 @@ from .actors import FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, find_actors, u
 from .dates import event_date, parse_published, years_in
 from .lexicon import Lexicon, Rule
 from .numbers import find_count
-from .places import REGION_CC, Mention, PlaceIndex, article_places, country_code_of, country_place
+from .places import Mention, PlaceIndex, article_places, country_code_of, country_place
 from .rules_en import LEXICON as EN
 from .rules_ru import LEXICON as RU
 from .rules_xx import LEXICON as XX
 from .sentences import split_sentences
 from .types import ALERT_KINDS, Detection, EventMention
+from .vocab import tokens
 
+_LETTER = re.compile(r"[^\W\d_]")
 _CYR = re.compile(r"[\u0400-\u04ff]")
 _ARAB_DEV = re.compile(r"[\u0600-\u06ff\u0900-\u097f]")
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-\d\d(?:-\d\d)?\b")
@@ -37,6 +39,8 @@ _ENUM_SEP = re.compile(r"^\s*(?:,|and|и|،|و)\s*(?:and\s+)?$")
 _TERRITORIAL_PLACE_KINDS = frozenset({"district", "province", "town", "crossing", "city", "village", "place", "region"})
 
 RELEVANCE_THRESHOLD = 0.5
+_HOME_CC = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ",
+            "Turkmen forces": "TM", "Kyrgyz forces": "KG", "Kazakh forces": "KZ"}
 
 
 @dataclass(slots=True)
@@ -51,6 +55,21 @@ class _Sentence:
     other: int = 0
     nonsec: int = 0
     places: list[Mention] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    rules: set[str] | None = None  # rules whose trigger words occur (None: not known, try all)
+    _memo: dict = field(default_factory=dict)
+
+    def flag(self, cue: str) -> bool:
+        """Whether the lexicon's ``cue`` pattern occurs in this sentence (computed once)."""
+        got = self._memo.get(cue)
+        if got is None:
+            got = self._memo[cue] = bool(getattr(self.lex, cue).search(self.text))
+        return got
+
+    def memo(self, key: str, fn):
+        if key not in self._memo:
+            self._memo[key] = fn()
+        return self._memo[key]
 
 
 def _lexicon_for(sentence: str) -> Lexicon:
@@ -65,9 +84,11 @@ def _language(combined: str, given: str | None) -> str:
     if given:
         return given
     sample = combined[:4000]
+    if not _CYR.search(sample) and not _ARAB_DEV.search(sample):
+        return "en"
     cyr = len(_CYR.findall(sample))
     arab = len(_ARAB_DEV.findall(sample))
-    letters = sum(ch.isalpha() for ch in sample) or 1
+    letters = len(_LETTER.findall(sample)) or 1
     if cyr / letters > 0.3:
         return "ru"
     if arab / letters > 0.3:
@@ -84,6 +105,25 @@ def _reference_year(combined: str, published) -> int | None:
     return None
 
 
+_SEC_AFTER = frozenset("forces force situation threat threats council services service cooperation personnel officials "
+                       "agency committee operation operations measures".split())
+_SEC_BEFORE = frozenset("national collective border regional".split())
+
+
+def _security_phrases(toks: list[str]) -> int:
+    """'security' counts only in security phrases ("security forces", "national security"), not in
+    "energy security" or "food security"."""
+    n = 0
+    for i, t in enumerate(toks):
+        if t == "security" and ((i + 1 < len(toks) and toks[i + 1] in _SEC_AFTER) or (i > 0 and toks[i - 1] in _SEC_BEFORE)):
+            n += 1
+    return n
+
+
+def _central_asia(toks: list[str]) -> int:
+    return sum(1 for i, t in enumerate(toks) if t in ("asia", "asian") and i > 0 and toks[i - 1] == "central")
+
+
 def _count_hits(rx: re.Pattern, text: str) -> int:
     return sum(1 for _ in rx.finditer(text))
 
@@ -94,6 +134,8 @@ def _region_hits(lex: Lexicon, text: str) -> int:
     hits = list(lex.region_anchor.finditer(text))
     if not hits:
         return 0
+    if text.count(",") + text.count("،") < 2:
+        return len(hits)
     others = list(lex.other_region.finditer(text))
     names = sorted([(m.start(), m.end(), True) for m in hits] + [(m.start(), m.end(), False) for m in others]
                    + [(m.start(), m.end(), False) for m in re.finditer(r"\b(?:Russia|Россия|China|Pakistan|Iran)\b", text)])
@@ -121,8 +163,31 @@ class _Article:
         self.sentences: list[_Sentence] = []
         for i, (a, b) in enumerate(split_sentences(combined)):
             s = combined[a:b]
-            self.sentences.append(_Sentence(i, a, b, s, _lexicon_for(s)))
-        self.places = PlaceIndex(article_places(combined))
+            lex = _lexicon_for(s)
+            st = _Sentence(i, a, b, s, lex)
+            st.tokens = tokens(s) if lex.gate_vocab is not None else []
+            self.sentences.append(st)
+        # the gazetteer only reads sentences that can carry an event (trigger words) and their neighbours
+        gated = []
+        for i, st in enumerate(self.sentences):
+            if st.lex.rule_map is not None:
+                st.rules = st.lex.rule_map.labels(st.tokens)
+                if st.rules:
+                    gated.append(i)
+            elif st.lex.gate.search(st.text):
+                gated.append(i)
+        self.gated = set(gated)
+        want = sorted({j for i in gated for j in (i - 1, i, i + 1) if 0 <= j < len(self.sentences)})
+        spans: list[tuple[int, int]] = []
+        for j in want:
+            a, b = self.sentences[j].start, self.sentences[j].end
+            if spans and a - spans[-1][1] <= 2:
+                spans[-1] = (spans[-1][0], b)
+            else:
+                spans.append((a, b))
+        self.places = PlaceIndex(article_places(combined, spans) if spans else [])
+        self._actor_cache: dict[int, list[tuple[int, str]]] = {}
+        self._by_start = {st.start: st for st in self.sentences}
         self.place_freq: dict[str, int] = {}
         for mm in self.places.mentions:
             self.place_freq[mm.place.id] = self.place_freq.get(mm.place.id, 0) + 1
@@ -130,17 +195,39 @@ class _Article:
         for s in self.sentences:
             s.places = self.places.between(s.start, s.end)
             lex = s.lex
-            s.region = _region_hits(lex, s.text) + sum(1 for m in s.places if m.in_region and not m.is_country)
-            s.security = _count_hits(lex.security, s.text)
-            s.other = _count_hits(lex.other_region, s.text)
-            s.nonsec = _count_hits(lex.non_security, s.text)
+            if lex.region_vocab is not None and s.text.count(",") < 2:
+                s.region = lex.region_vocab.count(s.tokens) + _central_asia(s.tokens)
+            else:
+                s.region = _region_hits(lex, s.text)
+            s.region += sum(1 for m in s.places if m.in_region and not m.is_country)
+            if lex.security_vocab is not None:
+                s.security = lex.security_vocab.count(s.tokens) + _security_phrases(s.tokens)
+                s.other = lex.other_vocab.count(s.tokens)
+                s.nonsec = lex.nonsec_vocab.count(s.tokens)
+            else:
+                s.security = _count_hits(lex.security, s.text)
+                s.other = _count_hits(lex.other_region, s.text)
+                s.nonsec = _count_hits(lex.non_security, s.text)
         self.region_total = sum(s.region for s in self.sentences)
         self.other_total = sum(s.other for s in self.sentences)
         # the article is "about the region" when region anchors outweigh other theatres
         self.region_dominant = self.region_total > 0 and self.region_total >= self.other_total
-        drill_sents = sum(1 for s in self.sentences if s.lex.drill.search(s.text))
+        drill_sents = sum(1 for s in self.sentences
+                          if (s.lex.drill_vocab is None or s.lex.drill_vocab.any(s.tokens)) and s.flag("drill"))
         self.drill_article = drill_sents >= 2 and drill_sents * 4 >= len(self.sentences)
 
+
+    def actors_in(self, lo: int, hi: int) -> list[tuple[int, str]]:
+        """Actor mentions between offsets lo and hi (computed per sentence on first use)."""
+        got = self._actor_cache.get(lo)
+        if got is None:
+            sent = self._by_start.get(lo)
+            toks = None
+            if sent is not None and sent.tokens and not _CYR.search(sent.text) and not _ARAB_DEV.search(sent.text):
+                toks = sent.tokens + (["201"] if "201" in sent.text else [])
+            got = find_actors(self.text, lo, hi, toks)
+            self._actor_cache[lo] = got
+        return [a for a in got if a[0] < hi]
 
     def is_reference(self, mm: Mention) -> bool:
         return id(mm) in self._refs
@@ -257,15 +344,12 @@ class _Ctx:
 
 
 def _sentence_in_region(art: _Article, sent: _Sentence) -> bool:
-    lex = sent.lex
     if any(m.in_region for m in sent.places):
         return True
-    if lex.region_words.search(sent.text):
-        return True
-    return False
+    return sent.flag("region_words")
 
 
-def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match, actors: list[tuple[int, str]]) -> None:
+def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
     art = ctx.art
     lex = sent.lex
     s = sent.text
@@ -284,29 +368,28 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match, actors: lis
         return
     if lex.denial.search(s[max(0, t0 - 120):t0]):
         return
+    if (kind == "territorial" or alert_move) and sent.flag("repelled"):
+        ctx.vetoed.append(("repelled", sent))
+        return
     if (kind == "territorial" or alert_move) and lex.modal.search(pre_clause[-80:]):
         ctx.vetoed.append(("modal", sent))
         return
-    if (kind == "territorial" or alert_move) and lex.repelled.search(s):
-        ctx.vetoed.append(("repelled", sent))
-        return
-    in_drill = bool(lex.drill_scenario.search(s)) or (
-        subtype != "exercise" and art.drill_article and bool(lex.drill.search(s)))
+    in_drill = sent.flag("drill_scenario") or (subtype != "exercise" and art.drill_article and sent.flag("drill"))
     if in_drill and (kind == "territorial" or subtype != "exercise"):
         if kind == "territorial" or subtype in ("crossed_border", "returned", "surrendered", "defected", "withdrawal",
                                                 "refugees_crossing"):
             return
         subtype = "exercise"
     if kind == "territorial" or subtype in ("returned", "withdrawal", "surrendered", "defected"):
-        if lex.background.search(s):
+        if sent.flag("background"):
             return
     if subtype != "exercise" and art.ref_year and any(y < art.ref_year for y in years_in(s[clause_lo:hi])):
         return  # a past year in the same clause: background
     region_here = _sentence_in_region(art, sent)
-    if lex.outside_region.search(s) and not any(mm.in_region and not mm.is_country for mm in sent.places):
+    if sent.flag("outside_region") and not any(mm.in_region and not mm.is_country for mm in sent.places):
         if not (region_here and subtype not in ("exercise",)):
             return
-    if subtype == "exercise" and lex.outside_region.search(s):
+    if subtype == "exercise" and sent.flag("outside_region"):
         return
 
     # ---------------------------------------------------------------- frame requirements
@@ -381,8 +464,13 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match, actors: lis
             chosen = [Mention(-1, -1, country_place(dest_cc, _written_country(s, t1)))]
         else:
             cands = [mm for mm in region_places if not _is_reference(lex, s, mm.start - sent.start)]
-            sub = [mm for mm in cands if not mm.is_country]
-            chosen = _drop_containers(sub)[:1] or cands[:1]
+            # the destination / location after the verb beats the subject before it ("Dushanbe deployed troops
+            # to the border"); a sub-country place beats a country
+            after = [mm for mm in cands if mm.start - sent.start >= t1]
+            before = [mm for mm in cands if mm.start - sent.start < t0]
+            ordered = after + before[::-1]
+            sub = [mm for mm in ordered if not mm.is_country]
+            chosen = _drop_containers(sub)[:1] or ordered[:1]
             if not chosen:
                 ctx_place = _context_place(art, sent) if subtype in ("withdrawal", "surrendered", "deployed") else None
                 if ctx_place is not None:
@@ -390,10 +478,14 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match, actors: lis
                     from_context = True
 
     # ---------------------------------------------------------------- actors, subtype by actor
+    actors = [(p - sent.start, n) for p, n in art.actors_in(sent.start, sent.end)]
     clause_actors = [(p, n) for p, n in actors if lo <= p < hi] or actors
     subj = _subject_actor(actors, s, t0, t1, clause_lo)
     if kind == "territorial" and rule.state_subtype and subj in STATE_ACTORS and subj not in NON_STATE:
-        subtype = rule.state_subtype
+        # a government taking a place in its own country takes it back; another state's forces capture it
+        home = _HOME_CC.get(subj)
+        if home is None or not chosen or any(mm.place.country_code == home for mm in chosen):
+            subtype = rule.state_subtype
     if subtype == "withdrawal" and subj in FOREIGN_WITHDRAWING:
         return
     names = unique(([subj] if subj else []) + [n for _, n in clause_actors])
@@ -405,8 +497,6 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match, actors: lis
         c, unit = find_count(s, unit_rx, lo, hi)
         if c is not None:
             count = c
-    claimant = _claimant(lex, s)
-    when = event_date(s, art.published, art.ref_year)
 
     conf = rule.conf
     if chosen and not from_context:
@@ -425,7 +515,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match, actors: lis
             kind=kind, subtype=subtype, evidence=s, start=sent.start, end=sent.end, rule=rule.name,
             confidence=round(conf, 3), place=place_m.place if place_m else None, actors=names,
             count=count.value if count else None, count_unit=unit if count else None,
-            count_text=count.text if count else None, claimant=claimant, event_date=when,
+            count_text=count.text if count else None,
         ))
 
 
@@ -525,8 +615,9 @@ def _relevance(art: _Article, alert_events: list[EventMention]) -> float:
     nonsec = sum(s.nonsec for s in sents)
     # security sentences that sit in a region context (same or neighbouring sentence names the region)
     sec_region = 0
+    event_starts = {e.start for e in alert_events}
     for i, s in enumerate(sents):
-        if not s.security:
+        if not s.security and s.start not in event_starts:
             continue
         near = s.region or (i > 0 and sents[i - 1].region) or (i + 1 < n and sents[i + 1].region)
         if near:
@@ -555,13 +646,20 @@ def _non_alert(ctx: _Ctx) -> list[EventMention]:
         s = sent.text
         if not (sent.region or _sentence_in_region(art, sent)) or sent.other > sent.region:
             continue
-        if lex.drill_scenario.search(s):
+        if sent.flag("drill_scenario"):
             continue
-        actors = [n for _, n in find_actors(art.text, sent.start, sent.end)]
-        for kind, rx_, conf in (("attack", lex.attack, 0.55), ("cooperation", lex.cooperation, 0.5),
-                                ("threat_assessment", lex.threat, 0.5)):
+        actors: list[str] | None = None
+        for kind, rx_, vocab, conf in (("attack", lex.attack, lex.attack_vocab, 0.55),
+                                       ("cooperation", lex.cooperation, lex.cooperation_vocab, 0.5),
+                                       ("threat_assessment", lex.threat, lex.threat_vocab, 0.5)):
+            if vocab is not None and not vocab.any(sent.tokens):
+                continue
             if not rx_.search(s):
                 continue
+            if kind != "attack" and not sent.security:
+                continue
+            if actors is None:
+                actors = [n for _, n in art.actors_in(sent.start, sent.end)]
             if kind == "attack" and not (actors or lex.personnel.search(s)):
                 continue
             if kind != "attack" and not sent.security:
@@ -570,25 +668,24 @@ def _non_alert(ctx: _Ctx) -> list[EventMention]:
                           and not _is_reference(lex, s, mm.start - sent.start)), None)
             out.append(EventMention(kind=kind, subtype=kind, evidence=s, start=sent.start, end=sent.end,
                                     rule=f"{lex.lang}.{kind}", confidence=conf, place=place, actors=unique(actors),
-                                    claimant=_claimant(lex, s),
-                                    event_date=event_date(s, art.published, art.ref_year)))
+                                    ))
     for why, sent in ctx.vetoed:
         if why == "modal":
             out.append(EventMention(kind="threat_assessment", subtype="threat_assessment", evidence=sent.text,
                                     start=sent.start, end=sent.end, rule=f"{sent.lex.lang}.vetoed_modal",
                                     confidence=0.45,
-                                    actors=unique([n for _, n in find_actors(art.text, sent.start, sent.end)])))
+                                    actors=unique([n for _, n in art.actors_in(sent.start, sent.end)])))
         elif why == "repelled":
             out.append(EventMention(kind="attack", subtype="attack", evidence=sent.text, start=sent.start,
                                     end=sent.end, rule=f"{sent.lex.lang}.repelled", confidence=0.55,
-                                    actors=unique([n for _, n in find_actors(art.text, sent.start, sent.end)])))
+                                    actors=unique([n for _, n in art.actors_in(sent.start, sent.end)])))
     if not out and not have:
         best = max(art.sentences, key=lambda s: (s.region > 0) * (s.security + s.region), default=None)
         if best is not None and best.security:
             out.append(EventMention(kind="statement", subtype="statement", evidence=best.text, start=best.start,
                                     end=best.end, rule=f"{best.lex.lang}.statement", confidence=0.4,
-                                    actors=unique([n for _, n in find_actors(art.text, best.start, best.end)]),
-                                    claimant=_claimant(best.lex, best.text)))
+                                    actors=unique([n for _, n in art.actors_in(best.start, best.end)]),
+                                    ))
     return out
 
 
@@ -641,20 +738,29 @@ def detect(text: str, title: str | None = None, language: str | None = None,
     lang = _language(combined, language)
     art = _Article(combined, pub, lang)
     ctx = _Ctx(art)
+    if art.region_total == 0:  # nothing names the region: not relevant, whatever else it says
+        return Detection(relevant=False, score=_relevance(art, []), events=[], language=lang)
     for sent in art.sentences:
         lex = sent.lex
-        if not lex.gate.search(sent.text):
+        if sent.idx not in art.gated:
             continue
-        actors = None
         for rule in lex.rules:
+            if sent.rules is not None and rule.name not in sent.rules:
+                continue
             for m in rule.trigger.finditer(sent.text):
-                if actors is None:
-                    actors = [(p - sent.start, n) for p, n in find_actors(combined, sent.start, sent.end)]
-                _apply_rule(ctx, sent, rule, m, actors)
+                _apply_rule(ctx, sent, rule, m)
     alert = [e for e in ctx.events if e.kind in ALERT_KINDS]
     score = _relevance(art, alert)
     relevant = score >= RELEVANCE_THRESHOLD
     if not relevant:
         return Detection(relevant=False, score=score, events=[], language=lang)
     events = _merge(alert + _non_alert(ctx))
+    by_start = {st.start: st for st in art.sentences}
+    for e in events:  # claimant and date only for the events kept (the patterns are costly)
+        st = by_start.get(e.start)
+        if st is not None:
+            if e.claimant is None:
+                e.claimant = st.memo("claimant", lambda st=st: _claimant(st.lex, st.text))
+            if e.event_date is None:
+                e.event_date = st.memo("date", lambda st=st: event_date(st.text, art.published, art.ref_year))
     return Detection(relevant=True, score=score, events=events, language=lang)

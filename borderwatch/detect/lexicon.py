@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .vocab import StemMap, StemSet
+
 FLAGS = re.IGNORECASE | re.UNICODE
 
 
@@ -42,6 +44,10 @@ class Rule:
     # how many characters around the trigger count as "near"
     before: int = 90
     after: int = 90
+    # cheap pre-check: the sentence must contain one of these word prefixes (None: always try the regex)
+    stems: StemSet | None = None
+    # cheap pre-check: the sentence must contain one of these word prefixes (None: always try the regex)
+    stems: StemSet | None = None
 
 
 @dataclass(slots=True)
@@ -79,5 +85,27 @@ class Lexicon:
     cooperation: re.Pattern
     threat: re.Pattern
     statement: re.Pattern
+    # token-prefix versions of gate / relevance vocabularies (faster than the regexes when given)
+    gate_vocab: StemSet | None = None
+    rule_map: StemMap | None = None  # token prefix → names of the rules it can trigger
+    security_vocab: StemSet | None = None
+    other_vocab: StemSet | None = None
+    nonsec_vocab: StemSet | None = None
+    region_vocab: StemSet | None = None  # must agree with region_anchor (used when no enumeration is possible)
+    drill_vocab: StemSet | None = None  # necessary words for ``drill``
+    attack_vocab: StemSet | None = None  # necessary words for the non-alert patterns
+    cooperation_vocab: StemSet | None = None
+    threat_vocab: StemSet | None = None
+    # token-prefix versions of gate / relevance vocabularies (faster than the regexes when given)
+    gate_vocab: StemSet | None = None
+    rule_map: StemMap | None = None  # token prefix → names of the rules it can trigger
+    security_vocab: StemSet | None = None
+    other_vocab: StemSet | None = None
+    nonsec_vocab: StemSet | None = None
+    region_vocab: StemSet | None = None  # must agree with region_anchor (used when no enumeration is possible)
+    drill_vocab: StemSet | None = None  # necessary words for ``drill``
+    attack_vocab: StemSet | None = None  # necessary words for the non-alert patterns
+    cooperation_vocab: StemSet | None = None
+    threat_vocab: StemSet | None = None
     # dates
     date_patterns: list[re.Pattern] = field(default_factory=list)

@@ -105,7 +105,6 @@ def find_count(sentence: str, unit_re: re.Pattern, lo: int = 0, hi: int | None =
             if re.search(r"[.;:()\"“”]|\b(?:and|or|in|on|at|after|since|from|per|percent|km|kilometres?|miles?)\b",
                          between, re.IGNORECASE) and not re.fullmatch(r"\s*of\s+(?:the\s+)?[\w\s'-]*", between):
                 continue
-            raw = cm.group(0).strip()
             num_txt = cm.group("n")
             if re.fullmatch(r"(?:19|20)\d\d", num_txt):
                 continue  # a year, not a count

@@ -69,24 +69,31 @@ def gazetteer_available() -> bool:
     return _gazetteer() is not None
 
 
-def article_places(text: str) -> list[Mention]:
-    """Every disambiguated place mention in ``text``, in order of position."""
+def article_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[Mention]:
+    """Every disambiguated place mention in ``text`` (or only inside ``spans``), in order of position.
+
+    Candidates are disambiguated against all the other mentions found (a province or country named elsewhere in
+    the article decides between two districts of the same name)."""
     gz = _gazetteer()
     if gz is None:
         return []
+    found: list[tuple[int, int, object]] = []
+    for a, b in spans if spans is not None else [(0, len(text))]:
+        for m in gz.find(text[a:b]):
+            if m.text.lower() in _NOT_PLACES:
+                continue
+            found.append((a + m.start, a + m.end, m))
+    if not found:
+        return []
+    ctx = [m.candidates[0] for _, _, m in found]
     out: list[Mention] = []
-    if hasattr(gz, "places_in"):
-        pairs = gz.places_in(text)
-    else:
-        matches = gz.find(text)
-        ctx = [m.candidates[0] for m in matches]
-        pairs = [(m, gz.disambiguate(m, ctx)) for m in matches]
-    for m, p in pairs:
-        if p is None or m.text.lower() in _NOT_PLACES:
+    for start, end, m in found:
+        p = gz.disambiguate(m, ctx) if len(m.candidates) > 1 else m.candidates[0]
+        if p is None:
             continue
         if p.as_written is None:
             p = replace(p, as_written=m.text)
-        out.append(Mention(m.start, m.end, p))
+        out.append(Mention(start, end, p))
     return out
 
 

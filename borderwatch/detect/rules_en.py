@@ -9,7 +9,10 @@ other conflicts, shelling with nobody moving.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .lexicon import Lexicon, Rule, rx
+from .vocab import StemMap, StemSet
 
 # ----------------------------------------------------------------------------------------------- nouns
 PERSONNEL = (
@@ -94,7 +97,7 @@ _ABROAD = (
     rf"|the (?:\w+[- ])?(?:state )?border(?! with)|cross-border|the Amu Darya|the Panj river"
 )
 _RETURN = (
-    r"(?<!in )return(?:ed|ing|s)? (?!fire|for\b)|sent back|send(?:s|ing)? back|repatriat(?:ed|es|ing|ion of)|handed (?:back|over) (?=\d|(?:\w+ ){0,3}(?:soldiers|troops|servicemen|personnel|guards|fighters|militants))"
+    r"(?<!in )return(?:ed|ing|s)? (?!fire|for\b)|sen(?:t|d|ds|ding) (?:[\w,'’-]+ ){0,6}?back\b|repatriat(?:ed|es|ing|ion of)|handed (?:back|over) (?=\d|(?:\w+ ){0,3}(?:soldiers|troops|servicemen|personnel|guards|fighters|militants))"
     r"|deport(?:ed|s|ing)|extradit(?:ed|es|ing)|flown back|transferred back|allowed (?:\w+ ){0,5}to return|brought back"
 )
 _DEPLOY = (
@@ -161,8 +164,61 @@ RULES = [
          before=80, after=60),
 ]
 
+# word prefixes each rule's trigger can start with: a cheap gate before the regex decides
+_STEMS = {
+    "captured": ("captur", "seiz", "overr", "over-ran", "took", "take", "tak", "gain", "wrest", "fell", "fall", "collaps",
+                 "succumb", "lost", "control", "conquer", "swept", "sweep", "storm", "occup", "plant", "hoist", "raised", "invad", "enter",
+                 "pushed"),
+    "retaken": ("recaptur", "retak", "retook", "re-took", "regain", "re-gain", "took", "take", "tak", "reclaim", "recover",
+                "liberat", "clear", "back", "pushed", "won", "re-establish", "reestablish", "restor"),
+    "handed_over": ("hand", "surrender", "without", "abandon", "negotiat", "transfer", "peaceful"),
+    "control_claim": ("control", "hold", "held", "seiz", "captur", "under", "hands"),
+    "contested": ("battl", "fight", "besieg", "siege", "encircl", "clash", "advanc", "closing", "outskirts", "edge"),
+    "crossed_border": ("fled", "flee", "escap", "cross", "retreat", "withdr", "sought", "seek", "took", "taking", "take",
+                       "enter", "arriv", "flew", "flown", "fly", "land", "infiltrat", "slipp", "moved", "made", "allowed",
+                       "spill", "exodus", "violat"),
+    "refugees_crossing": ("fled", "flee", "cross", "sought", "arriv", "stream", "pour", "exodus", "influx"),
+    "returned": ("return", "sent", "send", "repatriat", "hand", "deport", "extradit", "flown", "transfer", "allowed",
+                 "brought"),
+    "deployed": ("deploy", "redeploy", "dispatch", "sent", "send", "reinforc", "back-up", "backup", "bolster", "moved",
+                 "moving", "rushed", "airlift", "flown", "flying", "flew", "transfer", "redirect", "mass", "amass", "concentrat", "build", "accumulation", "pour",
+                 "strengthen"),
+    "mobilised": ("mobilis", "mobiliz", "call", "reservist"),
+    "exercise": ("exercis", "drill", "war", "wargame", "manoeuv", "maneuv"),
+    "alert": ("alert", "readiness", "ready", "preparedness", "emergency", "snap", "regime", "guard", "combat-ready"),
+    "surrendered": ("surrender", "laid", "lay", "gave", "turned"),
+    "defected": ("defect", "switch", "join", "went", "gone", "pledg"),
+    "withdrawal": ("withdr", "pull", "retreat", "fled", "flee", "abandon", "evacuat", "left"),
+}
+RULES = [replace(r, stems=StemSet(_STEMS[r.subtype])) for r in RULES]
+
 _ALL_TRIGGERS = "|".join(f"(?:{p})" for p in (_CAPTURE, _RETAKE, _HANDOVER, _CLAIM, _CONTEST, _CROSS, _RETURN, _DEPLOY,
                                                  _MOBILISE, _EXERCISE, _ALERT, _SURRENDER, _DEFECT, _WITHDRAW))
+
+_GATE = StemSet(sorted({st for group in _STEMS.values() for st in group if len(st) >= 3}))
+_SECURITY = StemSet(
+    ("soldier", "troop", "militar", "army", "armies", "armed", "guards", "militant", "insurgen", "fighters", "terror",
+     "extremis", "jihad", "attack", "clash", "fighting", "offensive", "captur", "seiz", "overr", "checkpoint", "outpost",
+     "drill", "wargame", "manoeuvr", "maneuver", "weapon", "ammunition", "airstrike", "bomb", "explosion", "suicide",
+     "csto", "isis", "isil", "iskp", "daesh", "qaeda", "gunmen", "ambush", "incursion", "infiltrat", "combat", "servicem",
+     "reinforcement", "mobiliz", "mobilis", "defence", "defense", "warfare", "battle", "rebel", "commando", "smuggl",
+     "trafficking", "paratroop", "artillery", "mortar", "rocket", "missile", "garrison", "militia", "mujahideen",
+     "police", "defect", "surrender", "insurgent"),
+    ("war", "wars", "forces", "isis-k", "is-k", "ied", "ieds"))
+_OTHER = StemSet(
+    ("ukrain", "kyiv", "kiev", "donbas", "donetsk", "luhansk", "crimea", "kursk", "syria", "damascus", "idlib", "aleppo",
+     "iraq", "baghdad", "mosul", "kurd", "yemen", "houthi", "armeni", "azerbaij", "azeri", "karabakh", "yerevan", "pashin",
+     "aliyev", "belarus", "minsk", "lukashenk", "sahel", "burkina", "sudan", "libya", "myanmar", "israel", "hamas",
+     "hezbollah", "leban", "kashmir", "ladakh", "doklam", "bhutan", "somali", "nigeria", "ethiopia", "taiwan", "korea",
+     "venezuel", "abkhaz", "serbia", "kosovo"),
+    ("baku", "mali", "niger", "chad", "gaza", "georgia", "wagner", "houthis"))
+_NONSEC = StemSet(
+    ("earthquake", "quake", "tremor", "magnitude", "aftershock", "flood", "landslide", "avalanche", "drought", "hydropower",
+     "electricity", "investment", "investor", "financ", "visa", "tourism", "tourist", "football", "soccer", "cricket",
+     "tournament", "championship", "olympic", "concert", "festival", "nobel", "inflation", "export", "import", "railway",
+     "pipeline", "wheat", "harvest", "vaccin", "covid", "polio", "universit", "rubble", "donor", "unicef", "economy",
+     "economic", "budget", "somoni", "rescue"),
+    ("hpp", "gdp", "loan", "loans", "film", "films", "prize", "relief", "wfp"))
 
 LEXICON = Lexicon(
     lang="en",
@@ -208,7 +264,7 @@ LEXICON = Lexicon(
     foreign_forces=rx(r"\b(?:U\.S\.|US|United States|American|NATO|Western|coalition|foreign|international|allied|British|German)(?:-led)?\s+(?:\w+\s+)?(?:troops|forces|soldiers|military|pullout|withdrawal|mission)|\bwithdrawal of (?:the )?(?:U\.S\.|US|American|NATO|foreign|international|Western)|\b(?:U\.S\.|US|NATO)\b"),
     shelling=rx(r"\b(?:shell(?:s|ing|ed)?|mortars?|rockets?|artillery|gunfire|bullets?|projectiles?|missiles?|rounds|stray|fired|firing|shots|drones?|grenades?)\b"),
     reference=rx(
-        r"(?:\bfrom|\bnear|\bclose to|\bnext to|\btowards?|\bopposite|\bbordering|\bborders?(?: with)?|\bneighbou?ring|\baway from|\bkm from|\bmiles from"
+        r"(?:\bfrom|\bwith|\bnear|\bclose to|\bnext to|\btowards?|\bopposite|\bbordering|\bborders?(?: with)?|\bneighbou?ring|\baway from|\bkm from|\bmiles from"
         r"|\boutskirts of|\bbeyond|\bwhich borders|\bfacing|\bacross from|\bthe road to|\bhighway to|\bvia|\bin the direction of"
         r"|\bsouth of|\bnorth of|\beast of|\bwest of|\bon the way to|\bsources? in|\bofficials? in|\bspeaking in|\breporters in|\bsaid in|\bnews agency in)\s+(?:the\s+)?(?:\w+\s+){0,1}$"
     ),
@@ -268,4 +324,22 @@ LEXICON = Lexicon(
         r"|worr\w+|alarm\w*|vulnerab\w+|probability|escalat\w+|boosting its presence|growing presence|build-?up)\b"
     ),
     statement=rx(r"\b(?:said|says|stated|told|announced|declared|stressed|noted|added|according to)\b"),
+    gate_vocab=_GATE,
+    rule_map=StemMap({r.name: _STEMS[r.subtype] for r in RULES}),
+    region_vocab=StemSet(
+        ("afghan", "taliban", "taleban", "tajik", "uzbek", "turkmen", "kyrgyz", "kazakh", "pamir", "mazar", "khorasan"),
+        ("kabul", "dushanbe", "tashkent", "ashgabat", "bishkek", "termez", "khorog", "kunduz", "badakhshan", "balkh",
+         "takhar", "jowzjan", "jawzjan", "faryab", "herat", "panjshir", "wakhan", "ferghana", "fergana", "batken",
+         "khatlon", "surkhandarya", "lebap", "isis-k", "iskp", "darya")),
+    drill_vocab=StemSet(("exercis", "drill", "war", "wargame", "manoeuv", "maneuv", "training", "rehears", "practi")),
+    attack_vocab=StemSet(("attack", "clash", "ambush", "shell", "bomb", "suicide", "explosion", "blast", "firefight",
+                          "gun", "raid", "air", "airstrike", "killed", "skirmish", "exchange", "opened", "fired", "assault")),
+    cooperation_vocab=StemSet(("consultation", "agreement", "agreed", "signed", "memorandum", "cooperat", "joint", "talks",
+                               "met", "meeting", "summit", "assistance", "aid", "donat", "handed", "strengthen",
+                               "intergovernmental", "partnership", "allies", "bilateral")),
+    threat_vocab=StemSet(("threat", "concern", "warn", "risk", "danger", "instabil", "spill", "destabili", "fear", "worr",
+                          "alarm", "vulnerab", "probabil", "escalat", "boosting", "growing", "build")),
+    security_vocab=_SECURITY,
+    other_vocab=_OTHER,
+    nonsec_vocab=_NONSEC,
 )

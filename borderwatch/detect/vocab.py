@@ -1,0 +1,106 @@
+"""Word-prefix vocabularies: a cheap way to count or gate on many words at once.
+
+Large regex alternations are slow in Python's backtracking engine (every alternative is tried at every
+position); tokenising a sentence once and looking each token's prefixes up in hash sets is several times faster.
+Used for the keyword gate in front of the rules and for the relevance counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|%")
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN_RE.findall(text.lower().replace("’", "'"))
+
+
+class StemSet:
+    """Tokens that equal one of ``words`` or start with one of ``stems``."""
+
+    def __init__(self, stems: Iterable[str] = (), words: Iterable[str] = ()) -> None:
+        self.words = frozenset(w.lower() for w in words)
+        by_len: dict[int, set[str]] = {}
+        for s in stems:
+            by_len.setdefault(len(s), set()).add(s.lower())
+        self._by_len = sorted((n, frozenset(v)) for n, v in by_len.items())
+        self._cache: dict[str, bool] = {}
+
+    def hit(self, tok: str) -> bool:
+        r = self._cache.get(tok)
+        if r is None:
+            r = self._compute(tok)
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[tok] = r
+        return r
+
+    def _compute(self, tok: str) -> bool:
+        if tok in self.words:
+            return True
+        for n, stems in self._by_len:
+            if len(tok) < n:
+                break
+            if tok[:n] in stems:
+                return True
+        return False
+
+    def count(self, toks: list[str]) -> int:
+        cache = self._cache
+        n = 0
+        for t in toks:
+            r = cache.get(t)
+            if r is None:
+                r = self.hit(t)
+            n += r
+        return n
+
+    def any(self, toks: list[str]) -> bool:
+        cache = self._cache
+        for t in toks:
+            r = cache.get(t)
+            if r is None:
+                r = self.hit(t)
+            if r:
+                return True
+        return False
+
+
+class StemMap:
+    """Like :class:`StemSet`, but each stem carries labels; ``labels(tokens)`` is the union over all tokens.
+
+    One pass over a sentence tells which rules can fire at all (their trigger words are present)."""
+
+    def __init__(self, labelled: dict[str, Iterable[str]]) -> None:
+        by_len: dict[int, dict[str, set[str]]] = {}
+        for label, stems in labelled.items():
+            for st in stems:
+                by_len.setdefault(len(st), {}).setdefault(st.lower(), set()).add(label)
+        self._by_len = sorted((n, {k: frozenset(v) for k, v in d.items()}) for n, d in by_len.items())
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def _compute(self, tok: str) -> frozenset[str]:
+        out: set[str] = set()
+        for n, stems in self._by_len:
+            if len(tok) < n:
+                break
+            got = stems.get(tok[:n])
+            if got:
+                out |= got
+        return frozenset(out)
+
+    def labels(self, toks: Iterable[str]) -> set[str]:
+        cache = self._cache
+        out: set[str] = set()
+        for t in set(toks):
+            r = cache.get(t)
+            if r is None:
+                r = self._compute(t)
+                if len(cache) > 100_000:
+                    cache.clear()
+                cache[t] = r
+            if r:
+                out |= r
+        return out

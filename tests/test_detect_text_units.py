@@ -1,0 +1,41 @@
+"""Sentence splitting and count parsing."""
+
+from __future__ import annotations
+
+import re
+
+from borderwatch.detect.numbers import find_count, parse_number
+from borderwatch.detect.sentences import split_sentences
+
+UNIT = re.compile(r"\b(?:soldiers|troops|servicemen|border guards|fighters)\b", re.I)
+
+
+def test_split_keeps_abbreviations_and_offsets():
+    text = "Lt. Gen. Ivanov said the U.S. left. Then 3.5 km away!\n\nNew line here"
+    spans = split_sentences(text)
+    got = [text[a:b] for a, b in spans]
+    assert got == ["Lt. Gen. Ivanov said the U.S. left.", "Then 3.5 km away!", "New line here"]
+
+
+def test_glued_headline_is_split_but_double_space_inside_sentence_is_not():
+    text = "Taliban Seize Border Town In North  KABUL: The Taliban seized the town.  Forces have recaptured  Darqad district."
+    got = [text[a:b] for a, b in split_sentences(text)]
+    assert got[0] == "Taliban Seize Border Town In North"
+    assert "Forces have recaptured  Darqad district." in got
+
+
+def test_parse_numbers():
+    assert parse_number("1,037") == 1037
+    assert parse_number("eighty-four") == 84
+    assert parse_number("two hundred") == 200
+    assert parse_number("2.5 thousand") == 2500
+    assert parse_number("hundreds") is None
+
+
+def test_find_count_qualified():
+    c, unit = find_count("More than 1,000 Afghan soldiers fled.", UNIT)
+    assert c.value == 1000 and c.text == "More than 1,000 Afghan soldiers" and unit == "soldiers"
+    c, _ = find_count("Hundreds of Taliban fighters attacked.", UNIT)
+    assert c.value is None and c.text.lower().startswith("hundreds")
+    c, _ = find_count("In 2021, troops moved.", UNIT)
+    assert c is None
