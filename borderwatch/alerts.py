@@ -1,23 +1,38 @@
 """Alert messages and their delivery through apprise.
 
 Rendering is pure: an ``EventSummary`` in, a title and body out, in plain text (mail) or Markdown (chat).
-Anything quoted from an article is escaped so it cannot break the message format. ``send`` is the I/O edge.
+Anything quoted from an article (titles, evidence, claimants, counts as written) is escaped so it cannot break
+the message format: newlines and control characters are folded away, Markdown/HTML specials are
+backslash-escaped in Markdown, link targets are percent-encoded. ``send`` is the I/O edge: one message to one
+apprise URL, with apprise 2.x's ``AppriseResult`` checked for truth (falsy on failure) and every secret of the
+URL kept out of the returned reason and out of apprise's own log records.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import apprise
 
-from borderwatch.redact import redact_text, redact_url
+from borderwatch.redact import HOST_SCHEMES, redact_text, redact_url
 
-# apprise schemes whose messages render Markdown
-MARKDOWN_SCHEMES = ("slack", "discord", "tgram", "matrix", "mmost", "rocket", "msteams", "zulip", "ntfy", "gotify")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+# apprise schemes whose messages render Markdown (chat services)
+MARKDOWN_SCHEMES = frozenset({"slack", "discord", "tgram", "matrix", "matrixs", "mmost", "mmosts", "rocket",
+                              "rockets", "msteams", "zulip", "ntfy", "ntfys", "gotify", "gotifys", "workflow",
+                              "workflows", "gchat", "ryver", "lark", "feishu"})
+# Inline Markdown specials (CommonMark, Slack/Discord/Telegram flavours), HTML brackets and '@' (mentions such
+# as @everyone). Untrusted text never starts a line in our messages (it always follows a label, "> " or "- "),
+# so line-start syntax (#, -, +, 1.) cannot trigger and is left alone: fewer stray backslashes in chat.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>|~@])")
+_RATE_LIMITED = re.compile(r"\b429\b|too many requests|rate.?limit", re.IGNORECASE)
+MAX_SOURCES_LISTED = 10
+MAX_EVIDENCE_CHARS = 600
 
 
 @dataclass(slots=True)
@@ -25,6 +40,15 @@ class SourceRef:
     title: str
     url: str
     site: str | None = None
+
+
+@dataclass(slots=True)
+class CountClaim:
+    """A number as one source gave it, with who it attributes it to. Never merged with other sources'."""
+
+    text: str  # as written: "280 soldiers"
+    source: str | None = None  # site host: "asiaplus.tj"
+    claimant: str | None = None  # "Tajik border service"
 
 
 @dataclass(slots=True)
@@ -46,25 +70,42 @@ class EventSummary:
     evidence: str
     confidence: float
     corroboration: int
-    counts: list[str] = field(default_factory=list)  # "280 soldiers (Tajik border service)"
+    counts: list[CountClaim] = field(default_factory=list)
     claimants: list[str] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
 
 
+# --- formatting helpers ----------------------------------------------------------------------------------------
+
+def scheme_of(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
 def message_format(url: str, preference: str = "auto") -> str:
+    """'markdown' for chat services, 'text' for mail and generic webhooks, unless the channel says otherwise."""
     if preference != "auto":
         return preference
-    return "markdown" if url.split("://", 1)[0].lower().rstrip("s") in MARKDOWN_SCHEMES or \
-        url.split("://", 1)[0].lower() in MARKDOWN_SCHEMES else "text"
+    return "markdown" if scheme_of(url) in MARKDOWN_SCHEMES else "text"
 
 
-def escape_markdown(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+def plain(text: str | None) -> str:
+    """One line of untrusted text for a plain-text message: whitespace (newlines too) folded, control and
+    other non-printable characters dropped."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in (text or "")).split())
 
 
-def plain(text: str) -> str:
-    """One line of untrusted text for a plain-text message: whitespace folded, control characters dropped."""
-    return "".join(ch for ch in " ".join((text or "").split()) if ch.isprintable())
+def escape_markdown(text: str | None) -> str:
+    """One line of untrusted text for a Markdown message: folded like ``plain``, specials backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", plain(text))
+
+
+def safe_link(url: str) -> str:
+    """A URL that cannot end a Markdown link early or smuggle markup: spaces, brackets, quotes encoded."""
+    out = plain(url)
+    for ch, enc in ((" ", "%20"), ("<", "%3C"), (">", "%3E"), ("(", "%28"), (")", "%29"), ("[", "%5B"),
+                    ("]", "%5D"), ('"', "%22"), ("'", "%27"), ("`", "%60"), ("|", "%7C")):
+        out = out.replace(ch, enc)
+    return out
 
 
 def map_link(lat: float | None, lon: float | None) -> str | None:
@@ -73,74 +114,181 @@ def map_link(lat: float | None, lon: float | None) -> str | None:
     return f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=10/{lat:.5f}/{lon:.5f}"
 
 
-def _where(ev: EventSummary) -> str:
-    parts = [p for p in (ev.place_name, ev.district if ev.district != ev.place_name else None,
-                         ev.province if ev.province not in (ev.place_name, ev.district) else None, ev.country) if p]
-    return ", ".join(dict.fromkeys(parts)) or "place not named"
+def where(ev: EventSummary) -> str:
+    """'Eshkashem, Badakhshan, Afghanistan': place, district, province, country without repeats."""
+    parts = [ev.place_name, ev.district, ev.province, ev.country]
+    return ", ".join(dict.fromkeys(plain(p) for p in parts if p)) or "place not named"
 
 
 def headline(ev: EventSummary) -> str:
     what = f"{ev.kind.replace('_', ' ')}: {ev.subtype.replace('_', ' ')}"
-    return f"[borderwatch] {what} — {_where(ev)}" + (f" ({ev.actor})" if ev.actor else "")
+    return plain(f"[borderwatch] {what} — {where(ev)}" + (f" ({ev.actor})" if ev.actor else ""))
 
+
+def _count_line(c: CountClaim, esc) -> str:
+    by = ", ".join(esc(p) for p in (c.claimant, c.source) if p)
+    return f"{esc(c.text)} (according to {by})" if by else esc(c.text)
+
+
+# --- rendering -------------------------------------------------------------------------------------------------
 
 def render_event(ev: EventSummary, fmt: str) -> tuple[str, str]:
-    """(title, body) for one event in 'text' or 'markdown'."""
-    esc = escape_markdown if fmt == "markdown" else plain
-    title = plain(headline(ev))
-    lines = []
-    bold = (lambda s: f"*{s}*") if fmt == "markdown" else (lambda s: s)
-    lines.append(f"{bold('Event')}: {esc(ev.kind)} / {esc(ev.subtype)}")
-    lines.append(f"{bold('Place')}: {esc(_where(ev))}")
+    """(title, body) for one event, ``fmt`` 'text' (mail) or 'markdown' (chat)."""
+    md = fmt == "markdown"
+    esc = escape_markdown if md else plain
+
+    def label(s: str) -> str:
+        return f"**{s}**" if md else s
+
+    lines = [f"{label('Event')}: {plain(ev.kind)} / {plain(ev.subtype)}",  # fixed vocabulary, '_' is safe mid-word
+             f"{label('Place')}: {esc(where(ev))}"]
     link = map_link(ev.lat, ev.lon)
     if link:
-        lines.append(f"{bold('Map')}: {link}")
+        lines.append(f"{label('Map')}: {link}")
     if ev.actor:
-        lines.append(f"{bold('Actor')}: {esc(ev.actor)}")
+        lines.append(f"{label('Actor')}: {esc(ev.actor)}")
     if ev.counts:
-        lines.append(f"{bold('Counts as claimed')}: {esc('; '.join(ev.counts))}")
+        lines.append(f"{label('Counts as claimed')}:")
+        lines += [f"{'-' if md else '  -'} {_count_line(c, esc)}" for c in ev.counts]
     if ev.claimants:
-        lines.append(f"{bold('Claimed by')}: {esc('; '.join(ev.claimants))}")
+        lines.append(f"{label('Claimed by')}: {esc('; '.join(ev.claimants))}")
     when = ev.first_seen.strftime("%Y-%m-%d %H:%M UTC")
-    lines.append(f"{bold('First seen')}: {when}" + (f" (event date {ev.event_date.isoformat()})" if ev.event_date else ""))
-    lines.append(f"{bold('Sources')}: {ev.corroboration} · confidence {ev.confidence:.2f}")
-    lines.append("")
-    quote = esc(ev.evidence[:600])
-    lines.append(f"> {quote}" if fmt == "markdown" else f'"{quote}"')
-    lines.append("")
-    for src in ev.sources[:10]:
-        t = esc(src.title or src.url)
-        lines.append(f"- [{t}](<{src.url}>)" if fmt == "markdown" else f"- {t}: {plain(src.url)}")
-    return title, "\n".join(lines)
+    lines.append(f"{label('First seen')}: {when}" +
+                 (f" (event date {ev.event_date.isoformat()})" if ev.event_date else ""))
+    lines.append(f"{label('Corroboration')}: {ev.corroboration} source{'s' if ev.corroboration != 1 else ''}, "
+                 f"confidence {ev.confidence:.2f}")
+    quote = esc(ev.evidence[:MAX_EVIDENCE_CHARS])
+    lines += ["", f"> {quote}" if md else f'Evidence: "{quote}"', "", label("Sources") + ":"]
+    for src in ev.sources[:MAX_SOURCES_LISTED]:
+        title = esc(src.title or src.url)
+        site = f" ({esc(src.site)})" if src.site else ""
+        lines.append(f"- [{title}](<{safe_link(src.url)}>){site}" if md else f"- {title}{site}: {plain(src.url)}")
+    if len(ev.sources) > MAX_SOURCES_LISTED:
+        lines.append(f"- … and {len(ev.sources) - MAX_SOURCES_LISTED} more")
+    return headline(ev), "\n".join(lines)
 
 
 def render_digest(events: list[EventSummary], fmt: str) -> tuple[str, str]:
-    """One message listing several events."""
+    """One message listing several events (a channel in ``digest`` mode gets one per run)."""
+    md = fmt == "markdown"
     title = f"[borderwatch] {len(events)} new event{'s' if len(events) != 1 else ''}"
-    blocks = [render_event(ev, fmt) for ev in events]
-    sep = "\n\n---\n\n"
-    return title, sep.join(("**" + escape_markdown(t) + "**" if fmt == "markdown" else t) + "\n" + b for t, b in blocks)
+    blocks = []
+    for ev in events:
+        head, body = render_event(ev, fmt)
+        head = head.removeprefix("[borderwatch] ")
+        blocks.append((f"### {escape_markdown(head)}" if md else f"== {head} ==") + "\n" + body)
+    return title, ("\n\n---\n\n" if md else "\n\n").join(blocks)
 
 
-def render_feed_notice(feed_name: str, feed_url: str, down: bool, failures: int, error: str | None) -> tuple[str, str]:
-    state = "failing" if down else "recovered"
-    title = f"[borderwatch] feed {state}: {plain(feed_name)}"
-    body = (f"Feed {plain(feed_name)} ({plain(redact_url(feed_url))}) has failed {failures} runs in a row.\n"
-            f"Last error: {plain(error or 'unknown')}" if down else
-            f"Feed {plain(feed_name)} ({plain(redact_url(feed_url))}) is fetched successfully again.")
-    return title, body
+def render_feed_notice(feed_name: str, feed_url: str, down: bool, failures: int, error: str | None,
+                       fmt: str = "text") -> tuple[str, str]:
+    """Operator notice: a feed failing N runs in a row, or working again."""
+    esc = escape_markdown if fmt == "markdown" else plain
+    name, url = esc(feed_name), esc(redact_url(feed_url))
+    if down:
+        return (plain(f"[borderwatch] feed failing: {feed_name}"),
+                f"Feed {name} ({url}) has failed {failures} runs in a row.\nLast error: {esc(error or 'unknown')}")
+    return (plain(f"[borderwatch] feed recovered: {feed_name}"),
+            f"Feed {name} ({url}) is fetched successfully again.")
 
 
-def send(url: str, title: str, body: str, fmt: str, *, timeout: float = 30.0) -> tuple[bool, str | None]:
-    """Send one message to one apprise URL. Returns (delivered, reason if not); secrets never in the reason."""
+# --- secrets ---------------------------------------------------------------------------------------------------
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def url_secrets(url: str) -> set[str]:
+    """The literal secret parts of an apprise URL: the whole URL, its password, and for service schemes
+    (slack, tgram, discord, ...) every host and path token, plus secret-looking query values."""
+    out = {url}
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            out |= {parts.password, unquote(parts.password)}
+        if scheme_of(url) not in HOST_SCHEMES:  # tokens; host names and IPs (with dots) are not secrets
+            out |= {t for t in re.split(r"[/@:]", parts.netloc + parts.path) if len(t) >= 6 and "." not in t}
+            if parts.username:
+                out.add(parts.username)
+        for key, value in parse_qsl(parts.query):
+            if re.search(r"pass|token|key|secret|webhook", key, re.IGNORECASE):
+                out.add(value)
+    except ValueError:
+        pass
+    return {s for s in out if s and len(s) >= 4}
+
+
+def register_secrets(*urls: str) -> None:
+    """Remember these URLs' secrets: they are scrubbed from apprise's log records and from reasons."""
+    with _secrets_lock:
+        for url in urls:
+            _secrets.update(url_secrets(url))
+
+
+def scrub(text: str, extra: set[str] | None = None) -> str:
+    with _secrets_lock:
+        known = sorted(_secrets | (extra or set()), key=len, reverse=True)
+    return redact_text(text, known)
+
+
+class _ScrubSecrets(logging.Filter):
+    """Installed on apprise's logger: no registered secret reaches any log handler (theirs or ours)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            message = record.getMessage()
+            clean = scrub(message)
+            if clean != message:
+                record.msg, record.args = clean, ()
+        return True
+
+
+# apprise's own logger, and the HTTP libraries under it: urllib3 logs request lines with the full path, where
+# webhook tokens live (slack://T/B/C -> "POST /services/T/B/C").
+for _name in ("apprise", "urllib3.connectionpool", "requests"):
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, _ScrubSecrets) for f in _logger.filters):
+        _logger.addFilter(_ScrubSecrets())
+
+
+# --- delivery --------------------------------------------------------------------------------------------------
+
+@dataclass(slots=True, frozen=True)
+class SendResult:
+    ok: bool
+    reason: str | None = None  # why not, secrets removed
+    rate_limited: bool = False  # the service said 429 / too many requests: stop sending to it for now
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+_APPRISE_2 = hasattr(apprise, "AppriseResult") and "timeout" in inspect.signature(apprise.Apprise.notify).parameters
+
+
+def send(url: str, title: str, body: str, fmt: str, *, timeout: float = 30.0) -> SendResult:
+    """Send one message to one apprise URL. Never raises for a delivery problem; the reason never contains
+    the URL's password or tokens."""
+    register_secrets(url)
+    secrets = url_secrets(url)
     app = apprise.Apprise()
-    if not app.add(url):
-        return False, f"not a valid apprise URL: {redact_url(url)}"
+    try:
+        added = app.add(url)
+    except Exception as exc:  # apprise validates plugin arguments by raising various types
+        return SendResult(False, scrub(f"not a usable apprise URL {redact_url(url)}: {type(exc).__name__}", secrets))
+    if not added:
+        return SendResult(False, f"not a valid apprise URL: {redact_url(url)}")
     body_format = apprise.NotifyFormat.MARKDOWN if fmt == "markdown" else apprise.NotifyFormat.TEXT
-    with apprise.LogCapture(level=logging.WARNING) as output:
-        result = app.notify(body=body, title=title, body_format=body_format)
-        log = output.getvalue() if hasattr(output, "getvalue") else ""
-    if result:  # apprise 2.x: an AppriseResult, falsy on failure
-        return True, None
-    reason = " ".join(line.split(" - ", 2)[-1] for line in log.strip().splitlines()[-3:]) or "delivery failed"
-    return False, redact_text(reason, [url])[:500]
+    if _APPRISE_2:  # the result carries this call's own log entries (thread-safe, unlike LogCapture)
+        result = app.notify(body=body, title=title, body_format=body_format, timeout=timeout)
+        lines = [f"{e.level} - {e.message}" for e in result.logs()]
+        result.close()
+    else:  # apprise 1.x: a bool, and the reason only in the global log
+        with apprise.LogCapture(level=logging.INFO, fmt="%(levelname)s - %(message)s") as capture:
+            result = app.notify(body=body, title=title, body_format=body_format)
+            lines = capture.getvalue().strip().splitlines()
+    if result:  # apprise 2.x: AppriseResult, truthy only when status is SUCCESS; 1.x: a bool
+        return SendResult(True)
+    problems = [ln.split(" - ", 2)[-1] for ln in lines if ln.startswith(("WARNING", "ERROR"))]
+    reason = "; ".join(problems[-3:]) or f"delivery failed ({getattr(getattr(result, 'status', None), 'name', 'no detail')})"
+    return SendResult(False, scrub(reason, secrets)[:500], bool(_RATE_LIMITED.search(reason)))

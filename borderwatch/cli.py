@@ -16,7 +16,7 @@ import typer
 
 from borderwatch.config import ENV_CONFIG, Config, load_config
 from borderwatch.errors import BorderwatchError
-from borderwatch.redact import redact_url
+from borderwatch.redact import redact_text, redact_url
 
 # Prefect reads these at import: no telemetry, readable logs, no surprises on an offline machine.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -33,7 +33,7 @@ ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", help=f"YAML con
                                                "else the built-in default)")]
 
 
-def _fail(exc: BaseException, code: int = 1) -> typer.Exit:
+def _fail(exc: BaseException | str, code: int = 1) -> typer.Exit:
     typer.echo(f"borderwatch: error: {exc}", err=True)
     return typer.Exit(code)
 
@@ -64,19 +64,29 @@ def _json_default(value):
 def run(config: ConfigOpt = None) -> None:
     """One monitoring pass (for system cron). Works without a Prefect server."""
     cfg = _config(config)
+    _database(cfg).dispose()  # migrate and connect before Prefect starts: a database that is down is one line
+    from sqlalchemy.exc import SQLAlchemyError
+
     from flows.monitor import monitor
+    from models.db import describe_error
 
     try:
-        summary = monitor(config=cfg)
+        # by path, not as an object: Prefect records flow-run parameters (shown in its UI), and the Config
+        # object carries the database and alert URLs with their passwords
+        summary = monitor(config_path=str(Path(config).resolve()) if config else None)
     except BorderwatchError as exc:
         raise _fail(exc) from None
+    except SQLAlchemyError as exc:  # lost mid-run (restart, failover): what was committed stays; rerun resumes
+        raise _fail(f"database error during the run (committed work is kept; the next run resumes): "
+                    f"{redact_text(describe_error(exc), cfg.secrets)}") from None
     typer.echo(json.dumps(summary, default=_json_default))
 
 
 @app.command()
 def serve(config: ConfigOpt = None,
           cron: Annotated[str, typer.Option(help="schedule")] = "*/15 * * * *",
-          timezone: Annotated[str, typer.Option(help="timezone of the schedule")] = "UTC") -> None:
+          timezone: Annotated[str, typer.Option(help="timezone of the schedule")] = "UTC",
+          name: Annotated[str, typer.Option(help="deployment name")] = "borderwatch-monitor") -> None:
     """Run the monitor on a schedule in this process (needs a Prefect server: 'prefect server start')."""
     cfg = _config(config)
     from prefect.schedules import Cron
@@ -84,7 +94,7 @@ def serve(config: ConfigOpt = None,
     from flows.monitor import monitor
 
     params = {"config_path": str(Path(cfg.source).resolve())} if config or os.environ.get(ENV_CONFIG) else {}
-    monitor.serve(name="borderwatch-monitor", schedules=[Cron(cron, timezone=timezone)], global_limit=1,
+    monitor.serve(name=name, schedules=[Cron(cron, timezone=timezone)], global_limit=1,
                   parameters=params)
 
 
@@ -213,18 +223,26 @@ def feeds(config: ConfigOpt = None,
 
 
 @app.command()
-def alerts(config: ConfigOpt = None, status: Annotated[str | None, typer.Option(
-        help="pending, sending, sent, failed")] = None,
+def alerts(config: ConfigOpt = None,
+           status: Annotated[str | None, typer.Option(help="pending, sending, sent, failed")] = None,
+           channel: Annotated[str | None, typer.Option(help="channel name (or its URL without secrets)")] = None,
+           limit: Annotated[int, typer.Option(min=1)] = 200,
            output: Annotated[Output, typer.Option("--format", "-f")] = Output.table) -> None:
-    """The alert outbox: what was sent, what waits, what failed."""
+    """The alert outbox: what was sent, what waits (and until when), what failed and why."""
+    from borderwatch.alerts import register_secrets, scrub
     from models import queries
 
     cfg = _config(config)
     db = _database(cfg)
     with db.session() as s:
-        rows = queries.alerts(s, status=status)
-    _emit(rows, ["alert_id", "channel", "alert_kind", "status", "attempts", "created_at", "sent_at", "subtype",
-                 "place_name", "last_error"], output, title="alerts")
+        rows = queries.alerts(s, status=status, channel=channel, limit=limit)
+    register_secrets(*(a.url for a in cfg.alerts))
+    for row in rows:  # stored without secrets already; scrub again in case a channel's URL changed since
+        for key in ("channel", "last_error"):
+            if row.get(key):
+                row[key] = scrub(redact_url(row[key]) if key == "channel" else row[key], set(cfg.secrets))
+    _emit(rows, ["alert_id", "channel", "alert_kind", "status", "attempts", "created_at", "sent_at",
+                 "next_attempt_at", "subtype", "place_name", "feed_name", "last_error"], output, title="alerts")
 
 
 def _emit(rows: list[dict], columns: list[str], output: Output, title: str) -> None:

@@ -25,8 +25,8 @@ FAMILY: dict[str, str] = {
     "surrendered": "surrender", "defected": "surrender",
 }
 
-# Which subtype transfers control of a place to its actor (for place_control).
-CONTROL_SUBTYPES = ("captured", "retaken", "handed_over")
+# Which subtypes say who holds a place (place_control_v, control_timeline_v; keep in step with migration 0003).
+CONTROL_SUBTYPES = ("captured", "retaken", "handed_over", "control_claim")
 
 
 def family(subtype: str) -> str:

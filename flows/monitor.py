@@ -5,21 +5,33 @@ in ``borderwatch`` and ``models``."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
+from sqlalchemy import select
 
-from borderwatch.alerts import message_format, render_digest, render_event, render_feed_notice, send
+from borderwatch.alerts import (
+    message_format,
+    register_secrets,
+    render_digest,
+    render_event,
+    render_feed_notice,
+    scrub,
+    send,
+)
 from borderwatch.config import Config, load_config
 from borderwatch.extract import make_pool
 from borderwatch.pipeline import FeedOutcome, FeedRequest, PageTask, fetch_and_analyse, fetch_feeds
 from borderwatch.redact import redact_text
 from models import store
 from models.db import Database
-from models.schema import Feed
+from models.schema import Alert, Feed
 
 
 @dataclass
@@ -119,57 +131,123 @@ def deliver_alerts(config: Config, db: Database) -> tuple[int, int]:
     return deliver(config, db)
 
 
-def deliver(config: Config, db: Database) -> tuple[int, int]:
-    logger = get_run_logger()
-    sent = failed = 0
-    lease = timedelta(minutes=10)
+def _delivery_logger() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's run logger inside a flow or task; a plain ``borderwatch.delivery`` logger outside."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("borderwatch.delivery")
+
+
+def deliver(config: Config, db: Database, *, logger: logging.Logger | logging.LoggerAdapter | None = None,
+            claim_limit: int = 100) -> tuple[int, int]:
+    """Deliver the due outbox rows of every configured channel. Returns (rows sent, rows that failed now).
+
+    Per channel: claim up to ``claim_limit`` due rows (row claims; safe with other runs delivering at the same
+    time), render them (``immediate``: one message per event; ``digest``: one message listing them), send each
+    message through apprise, record the outcome per row. A failure stays pending with exponential back-off
+    until ``delivery.max_attempts``, then it is 'failed'. Rows that fail in this call are not retried in this
+    call. Messages to one channel are spaced ``delivery.min_interval`` apart; when the service answers 429 /
+    rate-limited, the rest of the channel's messages wait for the next run."""
+    log = logger or _delivery_logger()
     d = config.delivery
+    started = store.utcnow()
+    lease = timedelta(minutes=10)
+    register_secrets(*(c.url for c in config.alerts))
+    sent = failed = 0
     for channel in config.alerts:
-        with db.session() as s:
-            claimed = store.claim_due_alerts(s, channel.key, lease)
-        if not claimed:
-            continue
         fmt = message_format(channel.url, channel.format)
-        with db.session() as s:
-            summaries = store.event_summaries(s, [a.event_id for a in claimed if a.event_id])
-            feeds = {f.id: f for f in s.query(Feed).filter(Feed.id.in_([a.feed_id for a in claimed if a.feed_id]))}
-        messages: list[tuple[list[int], str, str]] = []
-        event_alerts = [a for a in claimed if a.event_id in summaries]
-        if channel.mode == "digest" and event_alerts:
-            messages.append(([a.id for a in event_alerts], *render_digest([summaries[a.event_id] for a in event_alerts], fmt)))
-        else:
-            messages += [([a.id], *render_event(summaries[a.event_id], fmt)) for a in event_alerts]
-        for a in claimed:
-            if a.feed_id and a.feed_id in feeds:
-                f = feeds[a.feed_id]
-                messages.append(([a.id], *render_feed_notice(f.name, f.url, a.kind == "feed_down",
-                                                             f.consecutive_failures, f.last_error)))
-        for i, (ids, title, body) in enumerate(messages):
-            if i and d.min_interval:
-                time.sleep(d.min_interval)  # chat services rate-limit (Slack: about one message a second)
-            ok, reason = send(channel.url, title, body, fmt)
+        last_send: float | None = None
+        throttled = False
+        while not throttled:
             with db.session() as s:
-                for alert_id in ids:
-                    store.finish_alert(s, alert_id, ok=ok, error=reason, max_attempts=d.max_attempts,
-                                       retry_base=d.retry_base, retry_max=d.retry_max)
-            if ok:
-                sent += len(ids)
-            else:
-                failed += len(ids)
-                logger.warning("alert delivery to %s failed: %s", channel.key, reason)
+                claimed = store.claim_due_alerts(s, channel.key, lease, claim_limit, due_before=started)
+            if not claimed:
+                break
+            messages, orphans = _render(db, claimed, channel.mode, fmt)
+            if orphans:  # the event or feed behind the row is gone: nothing to say
+                with db.session() as s:
+                    for alert_id in orphans:
+                        store.finish_alert(s, alert_id, ok=False, error="nothing to deliver: event or feed gone",
+                                           max_attempts=1, retry_base=0, retry_max=0)
+            for i, (ids, title, body) in enumerate(messages):
+                if last_send is not None and d.min_interval:
+                    time.sleep(max(0.0, d.min_interval - (time.monotonic() - last_send)))
+                result = send(channel.url, title, body, fmt)
+                last_send = time.monotonic()
+                with db.session() as s:
+                    for alert_id in ids:
+                        store.finish_alert(s, alert_id, ok=result.ok, error=result.reason,
+                                           max_attempts=d.max_attempts, retry_base=d.retry_base,
+                                           retry_max=d.retry_max)
+                    if result.rate_limited:  # 429: leave the rest for later, without counting attempts
+                        rest = [a for m in messages[i + 1:] for a in m[0]]
+                        store.release_alerts(s, rest, max(d.retry_base, d.min_interval),
+                                             "rate-limited by the service; waiting")
+                if result.ok:
+                    sent += len(ids)
+                else:
+                    failed += len(ids)
+                    log.warning("alert delivery to %s failed (%d alert(s)): %s", channel.key, len(ids),
+                                scrub(result.reason or "", set(config.secrets)))
+                if result.rate_limited:
+                    throttled = True
+                    break
     return sent, failed
+
+
+def _render(db: Database, claimed: list[Alert], mode: str, fmt: str) -> tuple[list[tuple[list[int], str, str]], list[int]]:
+    """Messages for claimed rows: ([alert ids], title, body); and the ids with nothing left to say."""
+    with db.session() as s:
+        summaries = store.event_summaries(s, [a.event_id for a in claimed if a.event_id])
+        feed_ids = [a.feed_id for a in claimed if a.feed_id]
+        feeds = {f.id: f for f in s.scalars(select(Feed).where(Feed.id.in_(feed_ids)))} if feed_ids else {}
+    messages: list[tuple[list[int], str, str]] = []
+    event_alerts = [a for a in claimed if a.event_id in summaries]
+    if mode == "digest" and event_alerts:
+        messages.append(([a.id for a in event_alerts], *render_digest([summaries[a.event_id] for a in event_alerts],
+                                                                       fmt)))
+    else:
+        messages += [([a.id], *render_event(summaries[a.event_id], fmt)) for a in event_alerts]
+    orphans = []
+    for a in claimed:
+        if a.event_id in summaries:
+            continue
+        feed = feeds.get(a.feed_id) if a.feed_id else None
+        if feed is None or a.kind not in ("feed_down", "feed_recovered"):
+            orphans.append(a.id)
+            continue
+        messages.append(([a.id], *render_feed_notice(feed.name, feed.url, a.kind == "feed_down",
+                                                     feed.consecutive_failures, feed.last_error, fmt)))
+    return messages, orphans
 
 
 def batched(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+# Configs handed over in-process by run_monitor(), keyed by a one-off token: a config carries secrets (database
+# and apprise URLs), and flow parameters are stored by the Prefect API and shown in its UI.
+_IN_PROCESS: dict[str, Config] = {}
+
+
+def run_monitor(config: Config) -> dict:
+    """Run the monitor flow in this process with an already validated config."""
+    token = uuid.uuid4().hex
+    _IN_PROCESS[token] = config
+    try:
+        return monitor(config_ref=token)
+    finally:
+        _IN_PROCESS.pop(token, None)
+
+
 @flow(name="monitor", log_prints=False, timeout_seconds=3600)
-def monitor(config_path: str | None = None, config: Config | None = None) -> dict:
-    """One monitoring pass over the configured feeds."""
+def monitor(config_path: str | None = None, config_ref: str | None = None) -> dict:
+    """One monitoring pass over the configured feeds (config file: ``config_path``, else $BORDERWATCH_CONFIG,
+    else the built-in default)."""
     logger = get_run_logger()
     started = time.monotonic()
-    config = config or load_config(config_path)
+    config = _IN_PROCESS[config_ref] if config_ref else load_config(config_path)
     db = Database(config.database_url)  # migrates to the newest schema first
     summary = RunSummary()
     try:

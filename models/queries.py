@@ -32,7 +32,16 @@ def feed_health(session: Session) -> list[dict]:
     return [dict(r) for r in session.execute(text("SELECT * FROM feed_health_v ORDER BY name")).mappings()]
 
 
-def alerts(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict]:
-    sql = "SELECT * FROM alerts_v" + (" WHERE status = :status" if status else "") + \
+def alerts(session: Session, *, status: str | None = None, channel: str | None = None,
+           limit: int = 200) -> list[dict]:
+    """The outbox from alerts_v, newest first."""
+    where, params = [], {"limit": limit}
+    if status:
+        where.append("status = :status")
+        params["status"] = status
+    if channel:
+        where.append("channel = :channel")
+        params["channel"] = channel
+    sql = "SELECT * FROM alerts_v" + (f" WHERE {' AND '.join(where)}" if where else "") + \
         " ORDER BY alert_id DESC LIMIT :limit"
-    return [dict(r) for r in session.execute(text(sql), {"status": status, "limit": limit}).mappings()]
+    return [dict(r) for r in session.execute(text(sql), params).mappings()]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from borderwatch.alerts import EventSummary, SourceRef
+from borderwatch.alerts import CountClaim, EventSummary, SourceRef
 from borderwatch.config import AlertChannelConfig, FeedConfig, PipelineConfig
 from borderwatch.events import Claim, best_match, family, place_key
 from borderwatch.feeds import FeedEntry
@@ -130,7 +130,7 @@ def known_articles(session: Session, urls: Iterable[str]) -> dict[str, int]:
     """Canonical URL -> article id for the URLs already stored."""
     out: dict[str, int] = {}
     for chunk in _chunks(list(set(urls)), 500):
-        out.update(session.execute(select(Article.url, Article.id).where(Article.url.in_(chunk))).tuples())
+        out.update((url, id_) for url, id_ in session.execute(select(Article.url, Article.id).where(Article.url.in_(chunk))))
     return out
 
 
@@ -234,6 +234,8 @@ def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: 
             event.mentions_count += 1
             event.confidence = max(event.confidence, m.confidence)
             event.actor = event.actor or m.actor
+            if m.event_date and (event.event_date is None or m.event_date < event.event_date):
+                event.event_date = m.event_date  # a later report dating the event earlier
             touched.add(event.id)
         m.event_id = event.id
         session.flush()
@@ -247,34 +249,41 @@ def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: 
 
 # --- outbox ----------------------------------------------------------------------------------------------------
 
+def _folded(values: Iterable[str | None]) -> set[str]:
+    return {v.casefold() for v in values if v}
+
+
 def channel_wants(channel: AlertChannelConfig, event: Event) -> bool:
-    """Does this channel's routing take this event now?"""
-    if "ops" in channel.tags and not channel.kinds:
-        return False
+    """Does this channel's routing take this event now? (kinds, subtypes, countries, provinces, minimum
+    corroboration and confidence; an empty list means 'all'). A channel with ``kinds: []`` gets no events
+    (an operators-only channel, tagged ``ops``)."""
     if event.kind not in channel.kinds:
         return False
     if channel.subtypes and event.subtype not in channel.subtypes:
         return False
-    if channel.countries and not {event.country_code, (event.country or "").casefold()} & {
-            c if len(c) == 2 else c.casefold() for c in channel.countries}:
+    if channel.countries and not _folded((event.country_code, event.country)) & _folded(channel.countries):
         return False
-    if channel.provinces and (event.province or "").casefold() not in {p.casefold() for p in channel.provinces}:
+    if channel.provinces and not _folded((event.province, event.place_name if event.place_key and
+                                          event.province is None else None)) & _folded(channel.provinces):
         return False
-    return event.sources >= channel.min_sources and event.confidence >= channel.min_confidence
+    return (event.sources or 0) >= channel.min_sources and (event.confidence or 0.0) >= channel.min_confidence
 
 
 def queue_event_alerts(session: Session, event_ids: Iterable[int], channels: Sequence[AlertChannelConfig]) -> int:
-    """Queue one outbox row per (channel, event) the channel wants; an existing row is never queued again."""
-    ids = list(event_ids)
+    """Queue one outbox row per (channel, event) the channel wants now. Call it with new AND updated events:
+    a channel with ``min_sources: 3`` is queued when the third source arrives. The unique (channel, key)
+    constraint makes a second queueing a no-op, so each channel hears of an event once. Returns rows added."""
+    ids = sorted(set(event_ids))
     if not ids or not channels:
         return 0
     now = utcnow()
     rows = []
-    for event in session.scalars(select(Event).where(Event.id.in_(ids))):
-        for ch in channels:
-            if channel_wants(ch, event):
-                rows.append(dict(channel=ch.key, key=f"event:{event.id}", kind="event", event_id=event.id,
-                                 status="pending", attempts=0, next_attempt_at=now, created_at=now))
+    for chunk in _chunks(ids, 500):
+        for event in session.scalars(select(Event).where(Event.id.in_(chunk))):
+            for ch in channels:
+                if channel_wants(ch, event):
+                    rows.append(dict(channel=ch.key, key=f"event:{event.id}", kind="event", event_id=event.id,
+                                     status="pending", attempts=0, next_attempt_at=now, created_at=now))
     if not rows:
         return 0
     result = session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"])
@@ -284,59 +293,95 @@ def queue_event_alerts(session: Session, event_ids: Iterable[int], channels: Seq
 
 def queue_ops_alert(session: Session, channels: Sequence[AlertChannelConfig], key: str, kind: str,
                     feed_id: int) -> int:
+    """Queue an operator notice (``feed_down`` / ``feed_recovered``) for every channel tagged ``ops``; the key
+    names the incident, so one incident notifies once per channel. Returns rows added."""
     now = utcnow()
-    rows = [dict(channel=ch.key, key=key, kind=kind, feed_id=feed_id, status="pending", attempts=0,
+    rows = [dict(channel=ch.key, key=key[:200], kind=kind, feed_id=feed_id, status="pending", attempts=0,
                  next_attempt_at=now, created_at=now) for ch in channels if "ops" in ch.tags]
     if not rows:
         return 0
-    session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"]), rows)
-    return len(rows)
+    result = session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"])
+                             .returning(Alert.id), rows)
+    return len(result.all())
 
 
-def claim_due_alerts(session: Session, channel: str, lease: timedelta, limit: int = 100) -> list[Alert]:
-    """Claim due outbox rows of one channel for delivery. A claimed row is 'sending' until its lease ends;
-    concurrent runs skip rows another run holds (FOR UPDATE SKIP LOCKED on Postgres; SQLite serialises
-    writers)."""
+def claim_due_alerts(session: Session, channel: str, lease: timedelta, limit: int = 100,
+                     due_before: datetime | None = None) -> list[Alert]:
+    """Claim due outbox rows of one channel for delivery: they become 'sending' until ``lease`` ends.
+
+    Due: pending with ``next_attempt_at <= due_before`` (default now), or 'sending' whose lease ran out (a run
+    that died mid-delivery). The claim is a compare-and-set (``UPDATE ... WHERE status still claimable
+    RETURNING id``), so of two runs racing for a row exactly one gets it; on Postgres the candidate rows are
+    also locked ``FOR UPDATE SKIP LOCKED``, so a second run skips them instead of waiting. Commit right after
+    claiming (the caller's session block) so other runs see the claim."""
     now = utcnow()
-    due = (select(Alert.id).where(Alert.channel == channel, Alert.next_attempt_at <= now,
-                                  (Alert.status == "pending") | ((Alert.status == "sending") & (Alert.lease_until < now)))
-           .order_by(Alert.id).limit(limit))
+    due_before = min(due_before or now, now)
+    claimable = (((Alert.status == "pending") & (Alert.next_attempt_at <= due_before))
+                 | ((Alert.status == "sending") & (Alert.lease_until < now)))
+    candidates = (select(Alert.id).where(Alert.channel == channel, claimable).order_by(Alert.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.scalars(due))
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.scalars(candidates))
     if not ids:
         return []
-    session.execute(update(Alert).where(Alert.id.in_(ids)).values(status="sending", lease_until=now + lease))
-    return list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)))
+    won = list(session.scalars(update(Alert).where(Alert.id.in_(ids), claimable)
+                               .values(status="sending", lease_until=now + lease)
+                               .returning(Alert.id).execution_options(synchronize_session=False)))
+    if not won:
+        return []
+    return list(session.scalars(select(Alert).where(Alert.id.in_(won)).order_by(Alert.id)
+                                .execution_options(populate_existing=True)))
+
+
+def backoff_delay(attempts: int, retry_base: float, retry_max: float) -> float:
+    """Seconds before the next try after ``attempts`` failed ones: base, 2*base, 4*base, ... capped."""
+    return min(retry_base * 2 ** max(attempts - 1, 0), retry_max)
 
 
 def finish_alert(session: Session, alert_id: int, *, ok: bool, error: str | None, max_attempts: int,
-                 retry_base: float, retry_max: float) -> None:
+                 retry_base: float, retry_max: float) -> str:
+    """Record one delivery attempt of a claimed row: 'sent'; or back to 'pending' with exponential back-off;
+    or 'failed' after ``max_attempts``. Returns the new status."""
     now = utcnow()
-    alert = session.get(Alert, alert_id)
-    alert.attempts += 1
+    alert = session.get(Alert, alert_id, populate_existing=True)
+    if alert is None:
+        return "gone"
+    alert.attempts = (alert.attempts or 0) + 1
     alert.lease_until = None
     if ok:
         alert.status, alert.sent_at, alert.last_error = "sent", now, None
-        return
-    alert.last_error = error
-    if alert.attempts >= max_attempts:
-        alert.status = "failed"
     else:
-        alert.status = "pending"
-        alert.next_attempt_at = now + timedelta(seconds=min(retry_base * 2 ** (alert.attempts - 1), retry_max))
+        alert.last_error = (error or "delivery failed")[:2000]
+        if alert.attempts >= max_attempts:
+            alert.status = "failed"
+        else:
+            alert.status = "pending"
+            alert.next_attempt_at = now + timedelta(seconds=backoff_delay(alert.attempts, retry_base, retry_max))
+    return alert.status
+
+
+def release_alerts(session: Session, alert_ids: Sequence[int], delay: float, reason: str | None = None) -> None:
+    """Give claimed rows back unsent, without counting an attempt (the channel asked us to slow down)."""
+    if not alert_ids:
+        return
+    values = dict(status="pending", lease_until=None, next_attempt_at=utcnow() + timedelta(seconds=delay))
+    if reason:
+        values["last_error"] = reason[:2000]
+    session.execute(update(Alert).where(Alert.id.in_(list(alert_ids)), Alert.status == "sending").values(**values)
+                    .execution_options(synchronize_session=False))
 
 
 def event_summaries(session: Session, event_ids: Sequence[int]) -> dict[int, EventSummary]:
-    """Load what an alert says about each event: the first evidence, counts and claimants as each source
-    gave them (side by side, never merged), and the sources' titles and links."""
+    """Load what an alert says about each event: the first mention's evidence, counts as each source gave
+    them and whom they attribute them to (side by side, never merged), and the sources' titles and links."""
     out: dict[int, EventSummary] = {}
-    if not event_ids:
+    ids = sorted(set(event_ids))
+    if not ids:
         return out
-    events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(event_ids)))}
+    events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(ids)))}
     rows = session.execute(select(Mention, Article.title, Article.url, Article.final_url)
                            .join(Article, Article.id == Mention.article_id)
-                           .where(Mention.event_id.in_(event_ids)).order_by(Mention.id)).all()
+                           .where(Mention.event_id.in_(ids)).order_by(Mention.id)).all()
     for e in events.values():
         out[e.id] = EventSummary(e.id, e.kind, e.subtype, e.place_name, e.district, e.province, e.country, e.lat,
                                  e.lon, e.actor, e.first_seen_at, e.event_date, "", e.confidence, e.sources)
@@ -344,13 +389,15 @@ def event_summaries(session: Session, event_ids: Sequence[int]) -> dict[int, Eve
         summary = out[mention.event_id]
         if not summary.evidence or mention.id == events[mention.event_id].first_mention_id:
             summary.evidence = mention.evidence
-        src = mention.source
-        if mention.count_text:
-            summary.counts.append(f"{mention.count_text} ({src})")
+        if mention.count_text or mention.count is not None:
+            claim = CountClaim(mention.count_text or str(mention.count), mention.source, mention.claimant)
+            if claim not in summary.counts:
+                summary.counts.append(claim)
         if mention.claimant and mention.claimant not in summary.claimants:
             summary.claimants.append(mention.claimant)
-        if all(s.url != (final_url or url) for s in summary.sources):
-            summary.sources.append(SourceRef(title or url, final_url or url, src))
+        link = final_url or url
+        if all(s.url != link for s in summary.sources):
+            summary.sources.append(SourceRef(title or link, link, mention.source))
     return out
 
 

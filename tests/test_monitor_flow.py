@@ -4,7 +4,7 @@ the second pass finds nothing new, conditional GET is used, nothing is stored tw
 import pytest
 from sqlalchemy import func, select
 
-from flows.monitor import monitor
+from flows.monitor import run_monitor
 from models.db import Database
 from models.schema import Article, Entry, Event, Feed, Mention
 from tests.conftest import make_config
@@ -72,7 +72,7 @@ def test_broken_feeds_do_not_stop_healthy_ones_and_second_pass_is_quiet(news_wor
                  ("hangs", bad.url("/hang.xml")), ("errors", bad.url("/500.xml")), ("broken", bad.url("/broken.xml"))]
         config = make_config(db_url, feeds)
 
-        first = monitor(config=config)
+        first = run_monitor(config)
         assert first["feeds_fetched"] == 2 and first["feeds_failed"] == 3
         assert first["articles_stored"] == 2 and first["articles_flagged"] >= 1
         assert first["events_new"] >= 1
@@ -98,7 +98,7 @@ def test_broken_feeds_do_not_stop_healthy_ones_and_second_pass_is_quiet(news_wor
 
         page_hits = sum(1 for method, path in news_world.requests if path.startswith("/a/"))
         assert page_hits == 2
-        second = monitor(config=config)
+        second = run_monitor(config)
         assert second["entries_new"] == 0 and second["articles_stored"] == 0 and second["events_new"] == 0
         assert second["feeds_not_modified"] == 2
         assert sum(1 for method, path in news_world.requests if path.startswith("/a/")) == 2
@@ -111,7 +111,7 @@ def test_extraction_failure_keeps_the_feed_summary(world, sqlite_url):
     world.set("/feed.xml", "application/rss+xml", rss(world.base_url, [
         ("/app.html", "Live page", "About 300 Tajik reservists were mobilised and sent to the Afghan border."),
     ]))
-    monitor(config=make_config(sqlite_url, [("desk", world.base_url + "/feed.xml")]))
+    run_monitor(make_config(sqlite_url, [("desk", world.base_url + "/feed.xml")]))
     db = Database(sqlite_url)
     with db.session() as s:
         article = s.scalars(select(Article)).one()
@@ -126,7 +126,7 @@ def test_links_to_private_addresses_are_not_fetched(world, sqlite_url):
         world.set("/feed.xml", "application/rss+xml", rss("", [
             (private.url("/internal.html"), "Internal", "Nothing here."),
         ]))
-        summary = monitor(config=make_config(sqlite_url, [("desk", world.base_url + "/feed.xml")]))
+        summary = run_monitor(make_config(sqlite_url, [("desk", world.base_url + "/feed.xml")]))
         assert private.total_hits() == 0
     assert summary["articles_stored"] == 1
     db = Database(sqlite_url)

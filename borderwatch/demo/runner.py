@@ -34,7 +34,7 @@ def demo_paths() -> tuple[Path, Path]:
 def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool = False,
              console: Console | None = None) -> dict:
     from borderwatch.demo.world import FEEDS, load_world
-    from flows.monitor import monitor
+    from flows.monitor import run_monitor
 
     console = console or Console()
     db_path, sink_path = demo_paths()
@@ -71,7 +71,7 @@ def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool =
     }
     config = load_config(None, env=env, overrides=overrides)
     with server:
-        summary = monitor(config=config)
+        summary = run_monitor(config)
     _report(console, summary, delivered, config.database_url, sink_path)
     return {**summary, "delivered": delivered, "database_url": config.database_url}
 

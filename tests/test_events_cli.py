@@ -1,0 +1,105 @@
+"""`borderwatch events`: filters and the four output formats, on a seeded database (SQLite and Postgres)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from borderwatch.cli import app
+from models.db import Database
+from tests.eventseed import (
+    ARGO,
+    GOVERNMENT,
+    KHAN_ABAD,
+    KHOROG,
+    WAKHAN,
+    article,
+    capture_reports,
+    mention,
+    seed,
+)
+
+
+@pytest.fixture
+def seeded(db_url, tmp_path):
+    db = Database(db_url)
+    seed(db, capture_reports(3, place=ARGO))  # 3 sources
+    seed(db, [article("http://b.example/2", "Khan Abad captured", [mention(place=KHAN_ABAD)])])
+    seed(db, [article("http://c.example/3", "Soldiers cross | to \"Khorog\"", [mention(
+        "troop_movement", "crossed_border", KHOROG, (GOVERNMENT,), count=90, count_text="90 soldiers",
+        evidence='90 soldiers crossed, "officials" said, near Khorog.')])])
+    seed(db, [article("http://d.example/4", "Old mobilisation", [mention(
+        "troop_movement", "mobilised", WAKHAN, ("Tajik army",), event_date=date.today() - timedelta(days=40))])])
+    with db.session() as s:  # the mobilisation was first seen 40 days ago
+        s.execute(text("UPDATE events SET first_seen_at = :t WHERE subtype = 'mobilised'"),
+                  {"t": (db.dialect == "sqlite" and (date.today() - timedelta(days=40)).isoformat() + " 00:00:00.000000")
+                   or (date.today() - timedelta(days=40)).isoformat() + "T00:00:00+00:00"})
+    db.dispose()
+    cfg = tmp_path / "bw.yaml"
+    cfg.write_text(f"database_url: {db_url}\n")
+    return str(cfg)
+
+
+def _run(cfg: str, *args: str) -> str:
+    result = CliRunner().invoke(app, ["events", "--config", cfg, *args], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _json(cfg: str, *args: str) -> list[dict]:
+    return [json.loads(line) for line in _run(cfg, "-f", "json", *args).splitlines()]
+
+
+def test_filters(seeded):
+    assert [e["place_name"] for e in _json(seeded)] == ["Khorog", "Khan Abad", "Argo", "Wakhan"]  # newest first
+    assert {e["place_name"] for e in _json(seeded, "--kind", "territorial")} == {"Argo", "Khan Abad"}
+    assert [e["place_name"] for e in _json(seeded, "--subtype", "crossed_border")] == ["Khorog"]
+    assert [e["place_name"] for e in _json(seeded, "--country", "tj")] == ["Khorog"]
+    assert {e["place_name"] for e in _json(seeded, "--country", "Afghanistan")} == {"Argo", "Khan Abad", "Wakhan"}
+    assert {e["place_name"] for e in _json(seeded, "--province", "badakhshan")} == {"Argo", "Wakhan"}
+    assert [(e["place_name"], e["corroboration"]) for e in _json(seeded, "--min-sources", "3")] == [("Argo", 3)]
+    assert {e["place_name"] for e in _json(seeded, "--since", "7d")} == {"Argo", "Khan Abad", "Khorog"}
+    since = (date.today() - timedelta(days=60)).isoformat()
+    assert len(_json(seeded, "--since", since)) == 4
+    assert _json(seeded, "--kind", "territorial", "--province", "Kunduz")[0]["place_name"] == "Khan Abad"
+    assert len(_json(seeded, "--limit", "2")) == 2
+
+
+def test_json_rows_carry_the_view_columns(seeded):
+    (row,) = _json(seeded, "--subtype", "crossed_border")
+    assert row["kind"] == "troop_movement" and row["actor"] == GOVERNMENT and row["country_code"] == "TJ"
+    assert row["first_evidence"] == '90 soldiers crossed, "officials" said, near Khorog.'
+    assert row["count_low"] == row["count_high"] == 90 and row["lat"] == pytest.approx(37.4897)
+    assert row["first_url"] == "http://c.example/3"
+
+
+def test_csv_quotes_properly(seeded):
+    rows = list(csv.DictReader(io.StringIO(_run(seeded, "-f", "csv", "--subtype", "crossed_border"))))
+    assert len(rows) == 1
+    assert rows[0]["first_evidence"] == '90 soldiers crossed, "officials" said, near Khorog.'
+    assert rows[0]["first_title"] == 'Soldiers cross | to "Khorog"' and rows[0]["corroboration"] == "1"
+
+
+def test_geojson_is_a_feature_collection_of_points(seeded):
+    data = json.loads(_run(seeded, "-f", "geojson"))
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 4
+    khorog = next(f for f in data["features"] if f["properties"]["place_name"] == "Khorog")
+    assert khorog["geometry"] == {"type": "Point", "coordinates": [pytest.approx(71.553), pytest.approx(37.4897)]}
+    assert khorog["properties"]["subtype"] == "crossed_border"
+
+
+def test_table(seeded):
+    out = _run(seeded, "--kind", "territorial")
+    assert "events (2)" in out and "Argo" in out and "Khan Abad" in out and "Khorog" not in out
+
+
+def test_bad_since_is_a_clear_error(seeded):
+    result = CliRunner().invoke(app, ["events", "--config", seeded, "--since", "last tuesday"],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "24h, 7d, 2w" in " ".join(result.output.split())
