@@ -45,6 +45,14 @@ def _plain(html: str) -> str:
     return " ".join(_TAGS.sub(" ", html or "").split())
 
 
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def _looks_like_html(content: bytes, ctype: str) -> bool:
+    return ctype.startswith(("text/html", "application/xhtml")) or bool(_HTML_START.match(content[:4096]))
+
+
 def _when(struct) -> datetime | None:
     if not struct:
         return None
@@ -86,6 +94,8 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_ur
         problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
     if not parsed.entries:
         version = parsed.get("version") or ""
+        if not version and _looks_like_html(content, ctype):
+            raise FeedParseError(f"not a feed: the server sent an HTML page ({ctype or 'no content type'})")
         if problem:
             raise FeedParseError(f"no entries; {problem}")
         if not version:
@@ -111,7 +121,7 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_ur
             author=item.get("author"),
         ))
     if not entries:
-        raise FeedParseError("entries have no links")
+        raise FeedParseError("entries have no links" + (f"; {problem}" if problem else ""))
     return ParsedFeed(entries, parsed.feed.get("title"), problem)
 
 

@@ -4,26 +4,40 @@ Every request has connect/read timeouts, a total deadline, a body-size cap (afte
 limit checked hop by hop, gzip, and a User-Agent naming the project. Links found inside feeds are checked
 against private, loopback, link-local, multicast and reserved addresses (after DNS, at every redirect) unless
 ``network.allow_private`` is set or they are on the same origin as a feed the user configured.
+
+Two defences are below httpx's own behaviour:
+
+* Compressed bodies are decoded here, from the raw stream, with ``zlib``'s ``max_length``: no layer of
+  ``Content-Encoding`` ever produces more than the size cap, so a gzip bomb (or ``gzip, gzip``: a bomb in a
+  bomb, a few KB on the wire, gigabytes decoded) costs at most the cap in memory.
+* The address check is repeated at connect time, on the addresses actually connected to (a network backend
+  under httpx's connection pool), so a host name that resolves to a public address for the check and to a
+  private one a moment later (DNS rebinding) is still refused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import ipaddress
 import socket
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from borderwatch.config import NetworkConfig
 from borderwatch.errors import BlockedURLError, FetchError
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
+# Whether the request being made may connect to non-public addresses (a configured feed, allow_private).
+_private_ok: contextvars.ContextVar[bool] = contextvars.ContextVar("borderwatch_private_ok", default=False)
 
 
 @dataclass(slots=True)
@@ -73,6 +87,107 @@ def _address_blocked(addr: str) -> bool:
             or ip.is_unspecified or not ip.is_global)
 
 
+async def _resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (the one resolver of this module: checks and connects use it)."""
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(f"cannot resolve host {host}: {exc.strerror}") from None
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore network backend that resolves the host itself and refuses to connect to a non-public address
+    unless the current request may (``_private_ok``). Closes the window between the URL check and the connect
+    (DNS rebinding). TLS still verifies the certificate against the host name (httpcore passes the origin's
+    host as ``server_hostname``)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend):
+        self._inner = inner
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        if _private_ok.get():
+            return await self._inner.connect_tcp(host, port, timeout=timeout, local_address=local_address,
+                                                 socket_options=socket_options)
+        addresses = await _resolve(host, port)
+        for addr in addresses:
+            if _address_blocked(addr):
+                raise BlockedURLError(f"refused {host}: resolves to non-public address {addr} at connect time "
+                                      "(set network.allow_private to allow)")
+        error: Exception | None = None
+        for addr in addresses:  # connect to the very addresses just checked
+            try:
+                return await self._inner.connect_tcp(addr, port, timeout=timeout, local_address=local_address,
+                                                     socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        raise error or httpcore.ConnectError(f"no address for {host}")
+
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover
+        raise BlockedURLError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _BodyDecoder:
+    """Undo ``Content-Encoding`` (identity, gzip, deflate, stacked in any order) chunk by chunk, never letting
+    a layer produce more than the cap: ``zlib``'s ``max_length`` stops inflating at the cap, not after it."""
+
+    SLACK = 64 * 1024  # inner layers carry compressed data: a little framing overhead above the cap is fine
+
+    def __init__(self, content_encoding: str, cap: int):
+        self.cap = cap
+        self._layers: list[_Layer] = []  # in decoding order: the last coding applied is undone first
+        for coding in reversed([c.strip().lower() for c in content_encoding.split(",") if c.strip()]):
+            if coding in ("gzip", "x-gzip", "deflate"):
+                self._layers.append(_Layer(coding))
+            elif coding != "identity":
+                raise FetchError(f"unsupported Content-Encoding {coding!r} (only gzip and deflate are accepted)")
+
+    def decode(self, data: bytes, *, final: bool = False) -> bytes:
+        """Decoded bytes for one raw chunk (``final``: the stream ended). Raises FetchError past the cap."""
+        for i, layer in enumerate(self._layers):
+            budget = self.cap - layer.produced + (self.SLACK if i < len(self._layers) - 1 else 0)
+            if not layer.decode_into(data, budget, final):
+                raise FetchError(f"body too large: more than {self.cap} bytes after decompression")
+            data = layer.output
+        return data
+
+
+class _Layer:
+    def __init__(self, coding: str):
+        self.coding = coding
+        self.produced = 0
+        self.output = b""
+        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS if coding != "deflate" else zlib.MAX_WBITS)
+
+    def decode_into(self, data: bytes, budget: int, final: bool) -> bool:
+        """Decode ``data`` into ``self.output``, at most ``budget`` bytes; False when it would be more."""
+        try:
+            out = self._obj.decompress(data, budget + 1) if data else b""
+            if len(out) > budget or self._obj.unconsumed_tail:
+                return False
+            if final:
+                out += self._obj.flush(budget + 1 - len(out))
+        except zlib.error as exc:
+            if self.coding == "deflate" and self.produced == 0:
+                # "deflate" is often sent raw, without the zlib header the RFC asks for: read it as raw deflate
+                self.coding, self._obj = "deflate (raw)", zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.decode_into(data, budget, final)
+            raise FetchError(f"corrupt {self.coding} body: {exc}") from None
+        if len(out) > budget:
+            return False
+        self.produced += len(out)
+        self.output = out
+        return True
+
+
 @dataclass
 class Fetcher:
     """One shared async HTTP client with global and per-host concurrency limits."""
@@ -90,8 +205,11 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         timeout = httpx.Timeout(self.config.timeout)
         limits = httpx.Limits(max_connections=self.config.concurrency, max_keepalive_connections=self.config.concurrency)
+        transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+        pool = transport._pool  # httpx exposes no setter for the network backend: wrap the pool's own
+        pool._network_backend = _GuardedBackend(pool._network_backend)
         self._client = httpx.AsyncClient(
-            timeout=timeout, limits=limits, follow_redirects=False, trust_env=False,
+            timeout=timeout, transport=transport, follow_redirects=False, trust_env=False,
             headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self._global = asyncio.Semaphore(self.config.concurrency)
@@ -102,25 +220,23 @@ class Fetcher:
         if self._client is not None:
             await self._client.aclose()
 
-    async def check_url(self, url: str, *, trusted: bool) -> None:
-        """Raise BlockedURLError unless ``url`` is http(s) and (trusted or) resolves only to public addresses."""
+    async def check_url(self, url: str, *, trusted: bool) -> bool:
+        """Raise BlockedURLError unless ``url`` is http(s) and (trusted or) resolves only to public addresses.
+
+        Returns whether the request may reach non-public addresses (the connect-time guard asks again)."""
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):
             raise BlockedURLError(f"refused URL scheme {parts.scheme or '(none)'!r}: only http and https are fetched")
         if not parts.hostname:
             raise BlockedURLError("refused URL without a host")
         if trusted or self.config.allow_private or origin(url) in self.trusted_origins:
-            return
+            return True
         host = parts.hostname
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise FetchError(f"cannot resolve host {host}: {exc.strerror}") from None
-        for info in infos:
-            addr = info[4][0]
+        for addr in await _resolve(host, parts.port or 80):
             if _address_blocked(addr):
                 raise BlockedURLError(
                     f"refused {host}: resolves to non-public address {addr} (set network.allow_private to allow)")
+        return False
 
     async def get(self, url: str, *, trusted: bool = False, etag: str | None = None,
                   last_modified: str | None = None, accept: str | None = None) -> Response:
@@ -145,8 +261,13 @@ class Fetcher:
                     current = url
                     for _hop in range(self.config.max_redirects + 1):
                         # the configured URL is trusted; a redirect elsewhere is a new, untrusted link
-                        await self.check_url(current, trusted=trusted and origin(current) == start_origin)
-                        response = await self._fetch_one(current, headers)
+                        private_ok = await self.check_url(current,
+                                                          trusted=trusted and origin(current) == start_origin)
+                        token = _private_ok.set(private_ok)
+                        try:
+                            response = await self._fetch_one(current, headers)
+                        finally:
+                            _private_ok.reset(token)
                         if response.status in REDIRECT_CODES and "location" in response.headers:
                             current = urljoin(current, response.headers["location"])
                             continue
@@ -171,13 +292,26 @@ class Fetcher:
             if declared.isdigit() and int(declared) > cap:
                 raise FetchError(f"body too large: Content-Length {int(declared)} exceeds {cap} bytes",
                                  status=resp.status_code)
+            # decoded here, not by httpx: its decoders inflate a whole chunk at once, whatever it grows to
+            decoder = _BodyDecoder(resp_headers.get("content-encoding", ""), cap)
             chunks: list[bytes] = []
-            size = 0
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise FetchError(f"body too large: more than {cap} bytes", status=resp.status_code)
-                chunks.append(chunk)
+            raw_size = size = 0
+            try:
+                async for raw in resp.aiter_raw():
+                    raw_size += len(raw)
+                    if raw_size > cap:
+                        raise FetchError(f"body too large: more than {cap} bytes", status=resp.status_code)
+                    chunk = decoder.decode(raw)
+                    size += len(chunk)
+                    if size > cap:
+                        raise FetchError(f"body too large: more than {cap} bytes", status=resp.status_code)
+                    chunks.append(chunk)
+                chunks.append(decoder.decode(b"", final=True))
+            except FetchError as exc:
+                exc.status = resp.status_code
+                raise
+            if size + len(chunks[-1]) > cap:
+                raise FetchError(f"body too large: more than {cap} bytes", status=resp.status_code)
             return Response(str(resp.url), resp.status_code, resp_headers, b"".join(chunks))
 
     @staticmethod

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 from functools import partial
 
 from borderwatch.config import Config
+from borderwatch.detect.types import Detection
 from borderwatch.errors import BlockedURLError, FeedParseError, FetchError
-from borderwatch.extract import PageJob, PageResult, analyse_page
+from borderwatch.extract import Extracted, PageJob, PageResult, analyse_page, content_hash
 from borderwatch.feeds import FeedEntry, ParsedFeed, parse_feed
 from borderwatch.net import Fetcher
 
@@ -70,7 +71,7 @@ class ArticleRecord:
     entry: FeedEntry
     final_url: str | None
     http_status: int | None
-    fetch_status: str  # ok | extraction_failed | fetch_failed | blocked | unsupported
+    fetch_status: str  # ok | extraction_failed | fetch_failed | blocked | unsupported | analysis_failed
     fetch_error: str | None
     result: PageResult
 
@@ -129,12 +130,22 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
                 fetch_status, error, status = "fetch_failed", str(exc), exc.status
             job = PageJob(index, html, final_url or entry.url, entry.title, entry.summary, task.language,
                           entry.published.isoformat() if entry.published else None)
-            if pool is None:
-                result = analyse(job)
-            else:
-                result = await loop.run_in_executor(pool, analyse, job)
+            try:
+                result = analyse(job) if pool is None else await loop.run_in_executor(pool, analyse, job)
+            except BrokenExecutor:
+                raise  # the pool itself is gone: fail the batch, store nothing; the next run retries it
+            except Exception as exc:  # a bug on one page must not block every run: keep it, say why
+                result = _unanalysed(job, f"analysis failed: {type(exc).__name__}: {exc}"[:500])
+                fetch_status, error = "analysis_failed", result.extracted.error
             if fetch_status == "ok" and result.source == "feed_summary":
                 fetch_status, error = "extraction_failed", result.extracted.error
             return ArticleRecord(task.feed_id, entry, final_url, status, fetch_status, error, result)
 
         return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(tasks))))
+
+
+def _unanalysed(job: PageJob, error: str) -> PageResult:
+    """What is stored for a page whose extraction or detection raised: the feed's text, not relevant."""
+    text = job.feed_summary
+    return PageResult(job.key, Extracted(None, error=error), Detection(False, 0.0), text, job.feed_title,
+                      "feed_summary", content_hash(job.feed_title + "\n" + text), job.language)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from borderwatch.errors import DatabaseError
 from borderwatch.redact import redact_url
@@ -48,23 +49,53 @@ def alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (default: the newest). Safe to run every time."""
+# Postgres advisory lock id serialising migrations across processes ("bw" + 2): two runs starting at once on a
+# fresh database would otherwise both create the schema, and one fail.
+MIGRATION_LOCK = 0x627702
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """Hold a session-level advisory lock while migrating (Postgres); SQLite needs none for one process."""
+    if not make_url(url).drivername.startswith("postgresql"):
+        yield
+        return
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10,
+                                                                  "application_name": "borderwatch-migrate"})
     try:
-        command.upgrade(alembic_config(url), revision)
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot migrate {redact_url(url)}: {_reason(exc)}") from None
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            conn.commit()
+            yield
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            conn.commit()  # on an error the lock goes with the connection, closed just below
+    finally:
+        engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: the newest). Safe to run every time, and at the same time
+    from several processes (Postgres: they take turns)."""
+    try:
+        with _migration_lock(url):
+            command.upgrade(alembic_config(url), revision)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot migrate {redact_url(url)}: {describe_error(exc)}") from None
 
 
 def downgrade(url: str, revision: str) -> None:
     try:
-        command.downgrade(alembic_config(url), revision)
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot migrate {redact_url(url)}: {_reason(exc)}") from None
+        with _migration_lock(url):
+            command.downgrade(alembic_config(url), revision)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot migrate {redact_url(url)}: {describe_error(exc)}") from None
 
 
-def _reason(exc: OperationalError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+def describe_error(exc: SQLAlchemyError) -> str:
+    """The driver's first line (never the SQL, never the URL)."""
+    orig = getattr(exc, "orig", None)
+    text_ = str(orig).strip() if orig is not None else str(exc).strip()
+    return (text_.splitlines() or [type(exc).__name__])[0]
 
 
 class Database:
@@ -80,8 +111,9 @@ class Database:
             with self.engine.connect() as conn:
                 if not inspect(conn).has_table("feeds"):
                     raise DatabaseError(f"{redact_url(url)} has no borderwatch schema: run 'borderwatch db upgrade'")
-        except OperationalError as exc:
-            raise DatabaseError(f"cannot connect to {redact_url(url)}: {_reason(exc)}") from None
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise DatabaseError(f"cannot connect to {redact_url(url)}: {describe_error(exc)}") from None
 
     @property
     def dialect(self) -> str:
