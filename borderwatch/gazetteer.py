@@ -231,9 +231,10 @@ class Gazetteer:
             self._cache[tok] = r
         return r
 
-    def find(self, text: str) -> list[PlaceMatch]:
+    def find(self, text: str, written: bool = True) -> list[PlaceMatch]:
         """All place-name mentions in `text`: longest match first, non-overlapping,
-        case-insensitive, on whole tokens only."""
+        case-insensitive, on whole tokens only. ``written=False`` leaves the candidates' ``as_written`` unset
+        (the caller sets it on the one it picks; saves a copy per candidate)."""
         ms = list(TOKEN_RE.finditer(text))
         n = len(ms)
         if not n:
@@ -281,7 +282,7 @@ class Gazetteer:
                 else:
                     span = text[start:end]
                     out.append(PlaceMatch(start, end, span,
-                                          tuple(replace(p, as_written=span) for p in best)))
+                                          tuple(replace(p, as_written=span) for p in best) if written else best))
                     i = best_end + 1
                     continue
             i += 1

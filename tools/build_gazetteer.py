@@ -213,6 +213,23 @@ RU_STOP_EXTRA = set("""мир мира мире миром бор бора ва�
 области область обл город города село села край центр центре кала кала пост поста""".split())
 
 
+def variant_keys(k: str) -> list[str]:
+    """Folded spelling variants of one folded key (see ``Builder.add_variants``)."""
+    out = []
+    for i, c in enumerate(k):
+        if c in "au" and 0 < i < len(k) - 1:  # not the first or last letter: vowels there carry the name
+            out.append(k[:i] + ("u" if c == "a" else "a") + k[i + 1:])
+    if k.startswith("x") and len(k) > 5:
+        out.append("h" + k[1:])
+    elif k.startswith("h") and len(k) > 5:
+        out.append("x" + k[1:])
+    if "xv" in k:
+        out.append(k.replace("xv", "xav", 1))
+    if "xav" in k:
+        out.append(k.replace("xav", "xv", 1))
+    return [v for v in out if v != k]
+
+
 def deaccent(s: str) -> str:
     s = unicodedata.normalize("NFKD", s)
     return "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'").replace("‘", "'")
@@ -817,6 +834,29 @@ class Builder:
                     keys.append(fk)
         return keys
 
+    def add_variants(self, all_keys: dict[str, list[str]], taken: set[str]) -> None:
+        """Transliteration variants of Afghan and Tajik district / province names that folding does not merge:
+        one a<->u vowel alternation (Yamgan / Yumgan, Darqad / Durqad), kh<->h at the start (Khairatan / Hairatan),
+        khw<->khaw (Khwahan / Khawahan). Added as capitalised-only keys, never when the variant is another
+        place's key, a common word, or produced by two places."""
+        made: dict[str, set[str]] = defaultdict(set)
+        for pid, ks in all_keys.items():
+            r = self.rows[pid]
+            if r["country_code"] not in ("AF", "TJ") or r["kind"] not in ("district", "province"):
+                continue
+            for fk in ks:
+                k = fk.lstrip("^")
+                if " " in k or not k.isascii() or len(k) < 5:
+                    continue
+                for v in variant_keys(k):
+                    made[v].add(pid)
+        bad = taken | self.en_stop_keys | {w for w in COMMON_WORDS} | DROP_KEYS
+        for v, pids in sorted(made.items()):
+            if len(pids) != 1 or v in bad:
+                continue
+            pid = next(iter(pids))
+            all_keys[pid].append("^" + v)
+
     def write(self, out: Path) -> None:
         self.dropped: list[tuple[str, str]] = []
         lines = [f"# norm_version={NORM_VERSION}",
@@ -832,6 +872,7 @@ class Builder:
             all_keys[pid] = ks
             for k in ks:
                 (cap_keys if k.startswith("^") else plain_keys).add(k.lstrip("^"))
+        self.add_variants(all_keys, plain_keys | cap_keys)
         for pid in sorted(self.rows, key=lambda p: (order[self.rows[p]["kind"]], self.rows[p]["country_code"] != "AF",
                                                       self.rows[p]["country_code"], p)):
             r = self.rows[pid]

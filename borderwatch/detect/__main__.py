@@ -17,11 +17,30 @@ from .engine import detect
 EXIT_BAD_INPUT = 2
 
 
+_ADMIN_LEVEL = {"country": 0, "province": 1, "district": 2}
+
+
+def place_json(place: dict) -> dict:
+    """Contract rendering of a place: no empty fields, and a numeric ``admin_level`` (0 country, 1 province,
+    2 district, 3 town / crossing / village). A country-level place carries names only — ``{"name": "Tajikistan",
+    "country": "Tajikistan", "admin_level": 0, "lat", "lon"}`` — so that no code ("TJ") or generic word
+    ("country") reads like a place below country level."""
+    level = 0 if place.get("precision") == "country" or place.get("kind") == "country" else \
+        _ADMIN_LEVEL.get(place.get("kind"), 3)
+    if level == 0:
+        out = {"name": place.get("country") or place.get("name"), "country": place.get("country") or place.get("name"),
+               "admin_level": 0, "lat": place.get("lat"), "lon": place.get("lon")}
+        return {k: v for k, v in out.items() if v is not None}
+    out = {k: v for k, v in place.items() if v is not None}
+    out["admin_level"] = level
+    return out
+
+
 def _event_json(e) -> dict:
     out = e.to_json()
     place = out.get("place")
     if isinstance(place, dict):
-        out["place"] = {k: v for k, v in place.items() if v is not None}
+        out["place"] = place_json(place)
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .vocab import StemSet
+from .vocab import StemMap, StemSet
 
 TALIBAN = "Taliban"
 AFGHAN_GOV = "Afghan government forces"
@@ -21,6 +21,8 @@ _ACTORS: list[tuple[str, str]] = [
      r"|201-?(?:я|й|ой)\s+(?:российск\w+\s+)?(?:военн\w+\s+)?баз\w*", "Russian 201st military base"),
     (r"\bCSTO\b|Collective Security Treaty Organi[sz]ation|ОДКБ|Организаци\w+ Договора о коллективной безопасности"
      r"|منظمة معاهدة الأمن الجماعي", "CSTO"),
+    # --- armed opponents of the Taliban (before "Taliban", which their names contain)
+    (r"anti-Taliban\s+(?:fighters|forces|militias?|resistance|groups?|rebels|commanders?|uprising|insurgents|gunmen)", "Anti-Taliban forces"),
     # --- Afghan state, both eras
     (r"Islamic Emirate(?:'s)?\s+(?:forces|army|border (?:guards|forces))|Taliban(?:'s)?\s+(?:security\s+)?(?:forces|border guards|army)"
      r"|(?:Islamic Emirate|Taliban)\s+(?:government\s+)?(?:troops|soldiers)", TALIBAN),
@@ -62,6 +64,9 @@ _ACTORS: list[tuple[str, str]] = [
      "Russian forces"),
     (r"\b(?:U\.S\.|US|American|NATO|coalition|foreign|international)(?:-led)?\s+(?:coalition\s+)?(?:troops|forces|soldiers|military)"
      r"|Resolute Support", "US/NATO forces"),
+    # --- unnamed armed groups (least specific: only when nothing else names them)
+    (r"\b(?:unidentified|unknown)\s+(?:armed\s+)?(?:men|gunmen|group)|\barmed (?:group|men|opposition)\b|\bgunmen\b"
+     r"|неизвестн\w+ (?:вооруж[её]нн\w+ )?(?:люд\w+|боевик\w*)|вооруж[её]нн\w+ (?:групп\w+|формировани\w+)", "Unidentified armed group"),
 ]
 ACTOR_RES: list[tuple[re.Pattern, str]] = [(re.compile(p, re.IGNORECASE), name) for p, name in _ACTORS]
 
@@ -69,13 +74,16 @@ STATE_ACTORS = frozenset({
     AFGHAN_GOV, "Tajik border troops", "Tajik forces", "Uzbek forces", "Turkmen forces", "Kyrgyz forces",
     "Kazakh forces", "Russian forces", "Russian 201st military base", "CSTO", "US/NATO forces",
 })
-NON_STATE = frozenset({TALIBAN, ISISK, "al-Qaeda", "IMU", "Jamaat Ansarullah", "TTP", "NRF"})
+NON_STATE = frozenset({TALIBAN, ISISK, "al-Qaeda", "IMU", "Jamaat Ansarullah", "TTP", "NRF", "Anti-Taliban forces",
+                       "Unidentified armed group"})
 FOREIGN_WITHDRAWING = frozenset({"US/NATO forces"})
 
 
 # Latin-script anchor words per actor: a pattern only runs on a sentence holding one of its anchors
 _ANCHORS = {
     "Russian 201st military base": ("201",),
+    "Anti-Taliban forces": ("anti-taliban",),
+    "Unidentified armed group": ("unidentified", "unknown", "armed", "gunmen"),
     "CSTO": ("csto", "collective"),
     "Afghan government forces": ("afghan", "andsf", "ana", "ansf", "government", "security"),
     "Taliban": ("talib", "taleb", "islamic"),
@@ -95,6 +103,8 @@ _ANCHORS = {
     "US/NATO forces": ("u", "us", "american", "nato", "coalition", "foreign", "international", "resolute"),
 }
 _ANCHOR_SETS = [StemSet(_ANCHORS[name]) for _, name in _ACTORS]
+# one pass over a sentence's tokens tells which actor patterns can match at all
+_ANCHOR_MAP = StemMap({str(i): _ANCHORS[name] for i, (_, name) in enumerate(_ACTORS)})
 
 
 def find_actors(text: str, lo: int = 0, hi: int | None = None, toks: list[str] | None = None) -> list[tuple[int, str]]:
@@ -102,12 +112,11 @@ def find_actors(text: str, lo: int = 0, hi: int | None = None, toks: list[str] |
     form is not matched again by a general one. ``toks`` (the span's lower-case Latin tokens) lets patterns
     whose anchor words are absent be skipped."""
     hi = len(text) if hi is None else hi
-    tokset = set(toks) if toks else None
-    tok_list = list(tokset) if tokset else []
+    present = _ANCHOR_MAP.labels(toks) if toks else None
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, str]] = []
-    for (rx, name), anchors in zip(ACTOR_RES, _ANCHOR_SETS, strict=True):
-        if tokset is not None and not anchors.any(tok_list):
+    for i, (rx, name) in enumerate(ACTOR_RES):
+        if present is not None and str(i) not in present:
             continue
         for m in rx.finditer(text, lo, hi):
             if any(a < m.end() and m.start() < b for a, b in taken):

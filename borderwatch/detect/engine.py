@@ -63,7 +63,11 @@ class _Sentence:
         """Whether the lexicon's ``cue`` pattern occurs in this sentence (computed once)."""
         got = self._memo.get(cue)
         if got is None:
-            got = self._memo[cue] = bool(getattr(self.lex, cue).search(self.text))
+            gate = self.lex.cue_gates.get(cue)
+            if gate is not None and self.tokens and not gate.any(self.tokens):
+                got = self._memo[cue] = False
+            else:
+                got = self._memo[cue] = bool(getattr(self.lex, cue).search(self.text))
         return got
 
     def memo(self, key: str, fn):
@@ -195,7 +199,8 @@ class _Article:
         for s in self.sentences:
             s.places = self.places.between(s.start, s.end)
             lex = s.lex
-            if lex.region_vocab is not None and s.text.count(",") < 2:
+            if lex.region_vocab is not None and (s.text.count(",") < 2 or (
+                    not lex.region_vocab.any(s.tokens) and "201" not in s.text)):
                 s.region = lex.region_vocab.count(s.tokens) + _central_asia(s.tokens)
             else:
                 s.region = _region_hits(lex, s.text)
@@ -258,10 +263,16 @@ _NOT_NAME = re.compile(r"Taliban|Talibs?|Afghan\w*|Tajik\w*|Uzbek\w*|Turkmen\w*|
                        r"|Took|Take|Takes|Captured?|Captures|Seize[sd]?|Falls?|Fell|Control|Overrun|Overruns|Of|Collapses", re.I)
 
 
+_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Maj|Capt|Lt|Sgt|Prof|Sen|Rep|Brig|Cmdr|Mawlawi|Maulavi|Mullah|Haji|Hajji"
+                           r"|г-н|г-жа)\.?\s+(?:[A-Z]\w*\.?\s+)?$")
+
+
 def _dateline_or_person(text: str, mm: Mention) -> bool:
     """A place mention that is a wire dateline ("KABUL, Afghanistan —", "DUSHANBE, Tajikistan, July 5") or part
     of a person's name ("Abdul Ahad Torial Kakar", "Attahullah Khogyani"): not where an event happens."""
     span = text[mm.start:mm.end]
+    if re.match(r"[-‑](?:based|born)\b", text[mm.end:mm.end + 8]):
+        return True
     line_start = text.rfind("\n", 0, mm.start) + 1
     lead = text[line_start:mm.start]
     if span.isupper() and len(span) > 3 and (not lead.strip() or re.fullmatch(r"\s*(?:date\s+[\d-]+\s*)?", lead)):
@@ -273,6 +284,8 @@ def _dateline_or_person(text: str, mm: Mention) -> bool:
     if span.isupper() and len(span) > 3 and re.match(r"[\s,]*(?:[A-Z][a-z]+|[A-Z]+)?\s*[,(:\-–—]", text[mm.end:mm.end + 30]):
         return True
     window = text[max(0, mm.start - 40):mm.start]
+    if _TITLE_BEFORE.search(window):
+        return True  # "Mr. Khashi", "Gen. Dostum"
     prev = re.search(r"([A-Z][a-z'’]+)\s+$", window)
     if prev and not prev.group(1).endswith(("'s", "’s")):
         word = prev.group(1)
@@ -328,10 +341,14 @@ def _subject_actor(actors: list[tuple[int, str]], s: str, t0: int, t1: int, clau
         for pos, name in actors:
             if t1 + m.end() <= pos <= t1 + m.end() + 25:
                 return name
-    before = [name for pos, name in actors if clause_lo - 60 <= pos < t0]
+    before = [name for pos, name in actors if clause_lo - 60 <= pos < t0 and not _PREP_BEFORE.search(s[max(0, pos - 40):pos])]
     if before:
         return before[-1]
     return None
+
+
+# an actor in a prepositional phrase ("under pressure from Afghan and U.S. forces", "backed by …") is not the subject
+_PREP_BEFORE = re.compile(r"\b(?:from|by|against|with|between|among|alongside|versus|vs|на|против|со стороны)\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,3}$", re.I)
 
 
 class _Ctx:
@@ -385,11 +402,30 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
             return
     if subtype != "exercise" and art.ref_year and any(y < art.ref_year for y in years_in(s[clause_lo:hi])):
         return  # a past year in the same clause: background
+    if subtype != "exercise" and art.ref_year and _lead_year(s, art.ref_year):
+        return  # "In July 2021, as the republic collapsed, …": a past year heading the sentence
+    if (kind == "territorial" or alert_move) and lex.relative_past is not None and lex.relative_past.search(s[max(0, t0 - 120):t0]):
+        return  # "four days after fighters seized it": an earlier event told relative to the news
+    if (kind == "territorial" or kind == "troop_movement") and _nominal_subject(lex, s, t0, t1, clause_lo):
+        return  # "Seizing a district centre would be its biggest gain": the verb is a noun phrase, not a report
+    if kind == "troop_movement" and not alert_move and _MODAL_NEAR.search(pre_clause[-40:]):
+        return  # "would be sent back", "may hold drills"
+    if kind == "territorial" and lex.non_place_object is not None and not _PASSIVE_TRIGGER.match(s[t0:t1]) \
+            and lex.non_place_object.match(s, t1):
+        return  # "seized weapons", "captured the cup"
+    if subtype == "handed_over" and _PEOPLE_PASSIVE.search(s[max(0, t0 - 30):t0]) and lex.personnel.search(pre_clause[-80:]):
+        return  # "the soldiers were handed over to …": people, not territory
+    if subtype == "deployed" and re.search(r"\bback\b|обратно", s[t0:t1]):
+        return  # "sent 280 soldiers back to Afghanistan": a return, not a deployment
+    if subtype == "deployed" and _BACKED_BY.search(s[max(0, t0 - 40):t0]):
+        return  # "units backed by reinforcements entered X": circumstance of another event
+    if subtype in ("crossed_border", "refugees_crossing") and _crossing_noun(sent, s, t0, t1):
+        return  # "the border crossing", "Sher Khan Bandar crossing": a place, not a movement
     region_here = _sentence_in_region(art, sent)
     if sent.flag("outside_region") and not any(mm.in_region and not mm.is_country for mm in sent.places):
-        if not (region_here and subtype not in ("exercise",)):
+        if not region_here or (subtype == "exercise" and _venue_outside(lex, s)):
             return
-    if subtype == "exercise" and sent.flag("outside_region"):
+    if subtype == "exercise" and sent.flag("outside_region") and _venue_outside(lex, s):
         return
 
     # ---------------------------------------------------------------- frame requirements
@@ -399,6 +435,8 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
         pm = [p for p in lex.personnel.finditer(s, lo, hi)]
         if not pm:
             return
+        if all(p.group(0).lower() in _PRONOUNS for p in pm) and lex.civilians.search(s):
+            return  # "residents said they saw …", "families …, most of them moving to …": civilians, not forces
     if "civilians" in needs and (not lex.civilians.search(win) or lex.personnel.search(win)):
         return
     if "fighting" in needs and not lex.security.search(s):
@@ -420,8 +458,9 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
         elif not after_places or not any(mm.is_country or mm.place.country_code != "AF" for mm in after_places):
             return
         if after_places:
+            after_places = [mm for mm in after_places if not _not_place_here(art, lex, s, sent, mm)]
             foreign = [mm for mm in after_places if mm.place.country_code != "AF"]
-            dest = (foreign or after_places)[0]
+            dest = (foreign or after_places or [None])[0]
         if lex.shelling.search(s[max(0, t0 - 40):t0]):
             return
     if "abroad_any" in needs and not lex.abroad.search(s, max(0, t0 - 60), hi):
@@ -445,6 +484,11 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
     from_context = False
     if kind == "territorial":
         chosen, generic = _territorial_targets(art, sent, lex, s, t0, t1, clause_lo, subtype)
+        if subtype != "control_claim":
+            unknown = _unknown_place(art, sent, lex, s, t0, t1, clause_lo)
+            if unknown is not None and (not chosen or all(mm.place.kind == "province" for mm in chosen)
+                                        or t1 <= unknown.start - sent.start < chosen[0].start - sent.start):
+                chosen = [unknown]  # "captured the village of X in Warduj district": X is the object, Warduj locates it
         near = s[max(0, t0 - 80):min(len(s), t1 + 80)]
         if "placeish" in needs and not chosen and not lex.place_type.search(near):
             return
@@ -460,17 +504,12 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
     else:
         if dest is not None:
             chosen = [dest]
+        elif subtype == "exercise" and (unknown := _unknown_place(art, sent, lex, s, t0, t1, clause_lo, exercise=True)):
+            chosen = [unknown]
         elif dest_cc:
             chosen = [Mention(-1, -1, country_place(dest_cc, _written_country(s, t1)))]
         else:
-            cands = [mm for mm in region_places if not _is_reference(lex, s, mm.start - sent.start)]
-            # the destination / location after the verb beats the subject before it ("Dushanbe deployed troops
-            # to the border"); a sub-country place beats a country
-            after = [mm for mm in cands if mm.start - sent.start >= t1]
-            before = [mm for mm in cands if mm.start - sent.start < t0]
-            ordered = after + before[::-1]
-            sub = [mm for mm in ordered if not mm.is_country]
-            chosen = _drop_containers(sub)[:1] or ordered[:1]
+            chosen = _movement_place(art, sent, lex, s, t0, t1, clause_lo, subtype)
             if not chosen:
                 ctx_place = _context_place(art, sent) if subtype in ("withdrawal", "surrendered", "deployed") else None
                 if ctx_place is not None:
@@ -479,8 +518,11 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
 
     # ---------------------------------------------------------------- actors, subtype by actor
     actors = [(p - sent.start, n) for p, n in art.actors_in(sent.start, sent.end)]
-    clause_actors = [(p, n) for p, n in actors if lo <= p < hi] or actors
+    f_hi = _frame_end(lex, s, t1, hi)
+    clause_actors = [(p, n) for p, n in actors if lo <= p < f_hi] or [(p, n) for p, n in actors if p < f_hi]
     subj = _subject_actor(actors, s, t0, t1, clause_lo)
+    if subj is None and kind == "troop_movement" and subtype in _STATE_MOVES:
+        subj = _state_subject(lex, s, clause_lo, t0)
     if kind == "territorial" and rule.state_subtype and subj in STATE_ACTORS and subj not in NON_STATE:
         # a government taking a place in its own country takes it back; another state's forces capture it
         home = _HOME_CC.get(subj)
@@ -494,7 +536,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
     count = unit = None
     if kind == "troop_movement":
         unit_rx = lex.civilians if subtype == "refugees_crossing" else lex.personnel
-        c, unit = find_count(s, unit_rx, lo, hi)
+        c, unit = find_count(s, unit_rx, max(lo, clause_lo), f_hi)
         if c is not None:
             count = c
 
@@ -519,6 +561,266 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
         ))
 
 
+_PRONOUNS = frozenset({"they", "of them"})
+_MODAL_NEAR = re.compile(r"(?<!\w)(?:would|could|might|may|should|whether|if|unless|plan(?:s|ned|ning)? to|intend(?:s|ed)? to"
+                         r"|threaten(?:s|ed)? to|ready to|no (?:plans?|need) to|могут|может|мог бы|могли бы|если|ли|планиру\w+|намерен\w*)(?!\w)[^.;]*$", re.I)
+_BACKED_BY = re.compile(r"\b(?:backed|supported|aided|helped|assisted|accompanied|joined|reinforced)\s+by\s+(?:\w+\s+){0,2}$", re.I)
+_PEOPLE_PASSIVE = re.compile(r"\b(?:were|was|been|are|is|being|be)\s+(?:\w+\s+)?$", re.I)
+_STATE_MOVES = frozenset({"alert", "mobilised", "deployed", "exercise", "returned"})
+_LEAD_YEAR = re.compile(r"^\W*(?:(?:In|By|During|Back in|At the (?:end|start|beginning) of|Until|Between|В|К|До)\s+)"
+                        r"(?:(?:late|early|mid-?|the|summer|spring|autumn|winter|конце|начале|середине|\w+)\s+){0,2}((?:19|20)\d\d)\b")
+_GERUND_LEAD = re.compile(r"^[\W]*(?:(?:the|a|an|its|their|any|successfully|eventually)\s+)?$", re.I)
+_STATE_FORCES = {"TJ": "Tajik forces", "UZ": "Uzbek forces", "TM": "Turkmen forces", "KG": "Kyrgyz forces",
+                 "KZ": "Kazakh forces", "RU": "Russian forces"}
+_CAPITALS = {"dushanbe": "TJ", "душанбе": "TJ", "tashkent": "UZ", "ташкент": "UZ", "ashgabat": "TM", "ашхабад": "TM",
+             "bishkek": "KG", "бишкек": "KG", "astana": "KZ", "moscow": "RU", "москва": "RU", "russia": "RU",
+             "россия": "RU", "туркмения": "TM", "киргизия": "KG"}
+
+
+_VENUE_BEFORE = re.compile(r"(?<!\w)(?:in|at|near|on|to|into|в|во|на|под|близ|у)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+
+
+def _venue_outside(lex: Lexicon, s: str) -> bool:
+    """A drill sentence names a place outside the region as its venue ("in Russia", "at the Donguz range"), not
+    only as where participants come from ("servicemen from Russia, Tajikistan and Belarus")."""
+    for m in lex.outside_region.finditer(s):
+        if m.group(0).lower().startswith(("in ", "в ", "на ")) or _VENUE_BEFORE.search(s[max(0, m.start() - 30):m.start()]):
+            return True
+    return False
+
+
+def _lead_year(s: str, ref_year: int) -> bool:
+    m = _LEAD_YEAR.match(s)
+    return bool(m) and int(m.group(1)) < ref_year
+
+
+def _nominal_subject(lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int) -> bool:
+    """A gerund heading its clause as subject ("Seizing a district would be …", "Capturing Kunduz remains the
+    goal"): the verb names an act, it does not report one."""
+    word = s[t0:t1].split(" ")[0].lower()
+    if not word.endswith("ing") or lex.lang != "en":
+        return False
+    return bool(_GERUND_LEAD.match(s[clause_lo:t0]))
+
+
+def _crossing_noun(sent: _Sentence, s: str, t0: int, t1: int) -> bool:
+    word = s[t0:t1].lower()
+    if not word.startswith("crossing"):
+        return False
+    if re.search(r"\b(?:border|the|a|an|this|that|its|river|bridge|main|key|busy|official|illegal)\s+$", s[max(0, t0 - 20):t0], re.I):
+        return True
+    if re.match(r"s?\s+(?:point|post|station)s?\b", s[t1:t1 + 12], re.I):
+        return True
+    return any(0 <= t0 - (mm.end - sent.start) <= 2 for mm in sent.places)
+
+
+def _frame_end(lex: Lexicon, s: str, t1: int, hi: int) -> int:
+    """Where a trigger's frame ends for places, counts and actors: "put on alert | after fighting in X sent …"."""
+    if lex.place_stop is None:
+        return hi
+    m = lex.place_stop.search(s, t1, hi)
+    return m.start() if m else hi
+
+
+def _state_subject(lex: Lexicon, s: str, clause_lo: int, t0: int) -> str | None:
+    """"Tajikistan has put its border troops on alert", "Туркменистан перебросил …": the state acts through its forces."""
+    if lex.state_subject is None:
+        return None
+    m = lex.state_subject.match(s, clause_lo, t0)
+    if not m:
+        return None
+    w = m.group(1)
+    cc = _CAPITALS.get(w.lower()) or country_code_of(w)
+    name = _STATE_FORCES.get(cc or "")
+    if name == "Tajik forces" and re.search(r"\bborder (?:troops|guards|forces)|погранич", s, re.I):
+        name = "Tajik border troops"
+    return name
+
+
+def _ref_mentions(art: _Article, sent: _Sentence) -> set[int]:
+    """Mentions in ``sent`` that are references, not event places: "from Faizabad and Baharak", "near X",
+    a dateline, "Kabul-based", "the Panj river" (computed once per sentence)."""
+    def compute() -> set[int]:
+        lex = sent.lex
+        s = sent.text
+        out: set[int] = set()
+        prev: Mention | None = None
+        for mm in sent.places:
+            a = mm.start - sent.start
+            ref = art.is_reference(mm) or _is_reference(lex, s, a)
+            if not ref and lex.not_place_after is not None and lex.not_place_after.match(s, mm.end - sent.start):
+                ref = True
+            if not ref and prev is not None and id(prev) in out and _ENUM_SEP.match(s[prev.end - sent.start:a]):
+                ref = True  # "from Faizabad and Baharak": the second is as much an origin as the first
+            if ref:
+                out.add(id(mm))
+            prev = mm
+        return out
+    return sent.memo("refs", compute)
+
+
+def _not_place_here(art: _Article, lex: Lexicon, s: str, sent: _Sentence, mm: Mention) -> bool:
+    if id(mm) not in _ref_mentions(art, sent):
+        return False
+    # a destination or route after the verb is still the place of a movement ("to Imam Sahib", "via the X crossing")
+    a = mm.start - sent.start
+    if art.is_reference(mm) or (lex.not_place_after is not None and lex.not_place_after.match(s, mm.end - sent.start)):
+        return True
+    pre = s[max(0, a - 30):a]
+    if _DEST_BEFORE.search(pre) and not _ROUTE_BEFORE.search(pre):
+        return False  # "into Tajikistan", "towards Ishkoshim", "via the X crossing": where the movement goes
+    return True
+
+
+_DEST_BEFORE = re.compile(r"(?<!\w)(?:to|towards?|into|via|through|в|во|к|через|на территорию)\s+(?:the\s+)?(?:[\w-]+\s+)?$", re.I)
+_ROUTE_BEFORE = re.compile(r"\b(?:road|highway|way|route|direction|path)\s+(?:to|towards?)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
+
+
+def _frame_start(lex: Lexicon, s: str, t0: int, clause_lo: int) -> int:
+    if lex.place_stop is None:
+        return clause_lo
+    last = clause_lo
+    for m in lex.place_stop.finditer(s, clause_lo, t0):
+        last = m.end()
+    return last
+
+
+def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
+                    subtype: str = "") -> list[Mention]:
+    """Where a movement happens: its destination / location after the verb, inside the verb's frame (not in an
+    "after fighting in X" clause), else the location before it in the same clause; a crossing named with "via"
+    / "through" / "at" wins; the sending capital or the speaker's town does not count."""
+    f_hi = _frame_end(lex, s, t1, len(s))
+    f_lo = _frame_start(lex, s, t0, clause_lo)
+    cands = [mm for mm in sent.places if mm.in_region and not _not_place_here(art, lex, s, sent, mm)]
+    if subtype == "withdrawal":  # a withdrawal happens where they left, not where they went
+        cands = [mm for mm in cands if not re.search(r"\b(?:to|towards?|into|в сторону|к)\s+(?:the\s+)?(?:\w+\s+)?$",
+                                                      s[max(0, mm.start - sent.start - 25):mm.start - sent.start], re.I)]
+    after = [mm for mm in cands if t1 <= mm.start - sent.start < f_hi]
+    before = [mm for mm in cands if f_lo <= mm.start - sent.start < t0
+              and not (not mm.is_country and lex.state_subject is not None
+                       and lex.state_subject.match(s, mm.start - sent.start))]
+    ordered = after + before[::-1]
+    crossing = [mm for mm in ordered if mm.place.kind == "crossing"
+                or re.match(r"\s+(?:border\s+)?(?:crossing|bridge|checkpoint|border post)", s[mm.end - sent.start:mm.end - sent.start + 20], re.I)]
+    sub = [mm for mm in ordered if not mm.is_country]
+    return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
+
+
+_NAME = r"[A-Z][a-z'’]+(?:[- ](?:(?:e|i|ye|ul|al)[- ])?[A-Z][a-z'’]+){0,3}"
+_NAME_RU = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё][а-яё]+){0,2}"
+_UNK_NOUN = (r"village|town|district(?: cent(?:er|re))?|settlement|area|valley|hamlet|outpost|base|range|locality|stronghold|region|pass"
+             r"|gorge|bazaar|mountains?|heights|hill|airport|airfield|crossing|post|checkpoint")
+_UNK_AFTER = re.compile(
+    rf"\s+(?:(?:the|a|an|its|their)\s+)?(?:(?:remote|strategic|key|mountainous|small|border|nearby|new|important|northern|southern"
+    rf"|eastern|western|main|former)\s+)*(?:(?P<noun>{_UNK_NOUN})\s+(?:of|in|at|called|known as|near)\s+(?P<n>{_NAME})"
+    rf"|(?P<n2>{_NAME})(?:\s+(?P<noun2>{_UNK_NOUN}))?)")
+_UNK_BEFORE = re.compile(rf"(?:the\s+)?(?:(?P<noun>{_UNK_NOUN})\s+of\s+)?(?P<n>{_NAME})(?:\s+(?P<noun2>{_UNK_NOUN}))?\s+"
+                         rf"(?:(?:has|have|had|was|were|is|reportedly|also|now)\s+)*(?:been\s+)?$")
+_RANGE_NOUN = r"(?:(?:firing|training|military|shooting|tactical|mountain)\s+)?(?:range|ground|field|polygon|cent(?:er|re))s?\b"
+_UNK_RANGE = re.compile(rf"(?:\b(?:at|on|in|over|near|to)\s+(?:the\s+)?(?P<n>{_NAME})(?:\s+(?:and|or)\s+{_NAME})?\s+(?P<noun>{_RANGE_NOUN})"
+                        rf"|(?P<noun2>полигон\w*|стрельбищ\w*)\s+«?(?P<n2>{_NAME_RU}|{_NAME})»?"
+                        rf"|\b(?P<n3>[A-Z][A-Z'’]+(?:[- ][A-Z][A-Z'’]+)?)\s+(?P<noun3>(?:TRAINING|FIRING|MILITARY)\s+(?:GROUND|RANGE|FIELD)|RANGE|POLYGON)\b)")
+_UNK_RU = re.compile(rf"\s+(?:(?P<noun>кишлак\w*|сел(?:о|а)|деревн\w+|поселок\w*|посёлок\w*|уезд\w*|район\w*|населенн\w+ пункт\w*|населённ\w+ пункт\w*|застав\w*|пост\w*)\s+)?«?(?P<n>{_NAME_RU})»?")
+_NOT_PLACE_WORD = re.compile(
+    r"(?:The|A|An|This|That|These|Those|It|They|He|She|We|Taliban|Talibs?|Afghan\w*|Tajik\w*|Uzbek\w*|Turkmen\w*|Kyrgyz\w*|Kazakh\w*|Russia\w*"
+    r"|Iran\w*|Pakistan\w*|China|Chinese|American\w*|US|U|NATO|CSTO|Islamic|State|ISIS|IS|Daesh|National|Resistance|Front|Army|Police"
+    r"|Government|Ministry|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August"
+    r"|September|October|November|December|Mullah|Mawlawi|Maulavi|Commander|General|President|Minister|Governor|Mr|Mrs|Dr|Sheikh|Haji"
+    r"|Kabul|Power|Control|Most|Many|Some|All|Several|Two|Three|Four|Five|Mujahideen|Northern|Southern|Eastern|Western|Central|North|South"
+    r"|East|West|Al|Qaeda|Emirate|Republic|Province|District|City|Border|Forces?|Security|Defen[cs]e|Council|Reuters|AFP|AP"
+    r"|Талибан|Талиб\w*|Афганистан\w*|Таджикистан\w*|Узбекистан\w*|Туркмен\w*|Росси\w*|ИГИЛ|ОДКБ|Кабул\w*|Фронт\w*)$")
+_KIND_OF_NOUN = {"village": "village", "hamlet": "village", "settlement": "village", "town": "town", "district": "district",
+                 "base": "base", "outpost": "outpost", "post": "outpost", "checkpoint": "outpost", "airport": "airport",
+                 "airfield": "airport", "crossing": "crossing", "кишлак": "village", "село": "village", "сел": "village",
+                 "деревн": "village", "посел": "village", "посёл": "village", "уезд": "district", "район": "district",
+                 "застав": "outpost", "пост": "outpost", "населен": "village", "населён": "village"}
+
+
+def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
+                   exercise: bool = False) -> Mention | None:
+    """A place the gazetteer lacks, named as the object of the verb ("captured the village of Momirak", "seized a
+    stronghold in Tora Bora", "Yumgan district has fallen", drills "at the Harb-Maidon range", "на полигоне «Харбмайдон»"):
+    the name as written, the kind from the noun, and the district / province / country of the nearest resolved
+    place (no gazetteer id; coordinates only as the province's, with ``precision="province"``)."""
+    if exercise:
+        m = _UNK_RANGE.search(s, max(0, t0 - 200), min(len(s), t1 + 200))
+        if not m:
+            return None
+        if m.group("n"):
+            name, noun, a = m.group("n"), m.group("noun"), m.start("n")
+        elif m.group("n2"):
+            name, noun, a = m.group("n2"), m.group("noun2"), m.start("n2")
+        else:
+            name, noun, a = m.group("n3").title(), m.group("noun3").lower(), m.start("n3")
+    else:
+        m = (_UNK_RU if lex.lang == "ru" else _UNK_AFTER).match(s, t1)
+        name = noun = None
+        a = -1
+        if m and lex.lang != "ru":
+            if m.group("n"):
+                name, noun, a = m.group("n"), m.group("noun"), m.start("n")
+            else:
+                name, noun, a = m.group("n2"), m.group("noun2"), m.start("n2")
+                if noun is None and not re.match(r"\s*(?:[,.;]|$|on\b|in\b|at\b|after\b|from\b|late\b|early\b|last\b|overnight\b|and\b|,)", s[m.end():]):
+                    name = None  # "captured Taliban commanders": a capitalised word before a common noun
+        elif m and lex.lang == "ru" and m.group("noun"):
+            name, noun, a = m.group("n"), m.group("noun"), m.start("n")
+        if name is None and lex.lang != "ru" and (_PASSIVE_TRIGGER.match(s[t0:t1]) or _PASSIVE_BEFORE.search(s[max(0, t0 - 16):t0])):
+            m = _UNK_BEFORE.search(s, clause_lo, t0)
+            if m:
+                name, noun, a = m.group("n"), m.group("noun") or m.group("noun2"), m.start("n")
+        # a stronghold / base / area "in X" right after the object
+        if name is None and lex.lang != "ru":
+            m = re.match(rf"\s+(?:(?:the|a|an|its|their|new|key|strategic|remote|mountain|mountainous)\s+)*(?:{_UNK_NOUN})\s+(?:in|at|of)\s+(?P<n>{_NAME})", s[t1:t1 + 80])
+            if m:
+                name, noun, a = m.group("n"), None, t1 + m.start("n")
+    if not name or name.endswith(("'s", "’s")):
+        return None  # "a district in Afghanistan's Badakhshan": a possessive modifies, it is not the place
+    words = re.split(r"[- ]", name)
+    if any(_NOT_PLACE_WORD.match(w) for w in words if w[:1].isupper()) or _GIVEN_NAME.fullmatch(words[0]):
+        return None
+    if any(mm.start - sent.start <= a < mm.end - sent.start and not mm.is_country for mm in sent.places):
+        return None  # the gazetteer knows it
+    ctx = _nearest_resolved(art, sent, a)
+    if ctx is None:
+        return None
+    kind = "place"
+    if noun:
+        low = noun.lower()
+        kind = next((v for k, v in _KIND_OF_NOUN.items() if low.startswith(k)), "range" if exercise else "place")
+    elif exercise:
+        kind = "range"
+    cp = ctx.place
+    prov = art.places.province_of(cp)
+    from borderwatch.gazetteer import Place
+    place = Place(id=f"unresolved:{name}", name=name, kind=kind, country=cp.country, country_code=cp.country_code,
+                  district=cp.district if cp.kind != "province" else None,
+                  province=cp.province if cp.kind != "country" else None,
+                  lat=prov.lat if prov else None, lon=prov.lon if prov else None,
+                  precision="province" if prov and prov.lat is not None else "country", as_written=name,
+                  province_id=cp.province_id, district_id=cp.district_id if cp.kind != "district" else cp.id)
+    return Mention(sent.start + a, sent.start + a + len(name), place)
+
+
+def _nearest_resolved(art: _Article, sent: _Sentence, a: int) -> Mention | None:
+    """The resolved region place nearest to offset ``a`` of ``sent`` (same sentence first, then the article's most
+    often named sub-country place)."""
+    refs = _ref_mentions(art, sent)
+    here = [mm for mm in sent.places if mm.in_region and (not mm.is_country or True) and not art.is_reference(mm)]
+    sub = [mm for mm in here if not mm.is_country]
+    if sub:
+        return min(sub, key=lambda mm: (id(mm) in refs, abs(mm.start - sent.start - a)))
+    ctx = _context_place(art, sent)
+    if ctx is not None:
+        return ctx
+    best = max((mm for mm in art.places.mentions if mm.in_region and not mm.is_country and not art.is_reference(mm)),
+               key=lambda mm: art.place_freq.get(mm.place.id, 0), default=None)
+    if best is not None:
+        return best
+    return here[0] if here else None
+
+
 def _written_country(s: str, t1: int) -> str | None:
     m = re.search(r"[A-ZА-Я][\w-]+", s[t1:t1 + 80])
     return m.group(0) if m else None
@@ -527,12 +829,19 @@ def _written_country(s: str, t1: int) -> str | None:
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|be|has|have|had)\s+(?:\w+\s+)?$", re.I)
 _PASSIVE_TRIGGER = re.compile(r"^(?:fell|fall|falls|fallen|collaps|succumb|lost|came under|come under|comes under|under|be under"
                               r"|is under|are under|was under|were under|now under|remains? under|brought under|захвачен|пал|перешл|перешел|перешёл|сдан|взят|سقط)", re.I)
-_LIST_GAP = re.compile(r"^[\s,]*(?:(?:and|as well as|и|و)\s+)?(?:the\s+)?(?:[\w'’-]+\s+){0,6}?$", re.I)
+_LIST_GAP = re.compile(r",|\band\b|&|\bas well as\b|\bи\b|\bو\b", re.I)
+def _list_gap(gap: str) -> bool:
+    """Text between two items of one list: a comma or "and" after at most four words ("Sheberghan, the capital of
+    Jowzjan Province in the north, and Zaranj"), at most three words after it."""
+    m = _LIST_GAP.search(gap)
+    return bool(m) and len(gap[:m.start()].split()) <= 4 and len(gap[m.end():].split()) <= 3
+
+
 _LIST_STOP = re.compile(r"[.;:!?]|\b(?:from|near|to|toward|towards|after|before|while|when|where|which|who|said|says|then|but"
                         r"|из|от|после|когда|но|где)\b", re.I)
 _SUB_PROVINCE_OBJECT = re.compile(r"\s*(?:(?:the|a|an|another|one|remote|key|strategic|northern|southern|eastern|western|main)\s+)*"
                                   r"(?:district|town|city|village|district cent(?:er|re)|border crossing|crossing|base|outpost)\b", re.I)
-_GENERIC_OBJECT = re.compile(r"\b(?:territor(?:y|ies)|areas|regions|parts|swathes|villages|districts|provinces|the country|land)\b", re.I)
+_GENERIC_OBJECT = re.compile(r"(?:(?:significant|large|vast|new|more|several|many|some|key|strategic|rural|further|other|dozens of|swathes of|parts of|much of|most of)\s+){0,2}\b(?:territor(?:y|ies)|areas|regions|parts|swathes|villages|districts|provinces|the country|land)\b", re.I)
 
 
 def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
@@ -541,11 +850,12 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     the subject before a passive one ("X fell to…"); a province that only locates a district named in the
     sentence gives way to the district. Also says whether the object is generic ("territories", "districts")."""
     c_hi = _clause_end(lex, s, t1, 260)
-    cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
-             and not _is_reference(lex, s, mm.start - sent.start)]
+    refs = _ref_mentions(art, sent)
+    cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and id(mm) not in refs]
     after = [mm for mm in cands if t1 <= mm.start - sent.start < c_hi]
-    before = [mm for mm in cands if clause_lo - 150 <= mm.start - sent.start < t0]
     passive = bool(_PASSIVE_TRIGGER.match(s[t0:t1]) or _PASSIVE_BEFORE.search(s[max(0, t0 - 16):t0]))
+    before = [mm for mm in cands if clause_lo - 150 <= mm.start - sent.start < t0
+              and (passive or not re.match(r"['’]s\s+(?!(?:\w+\s+)?(?:district|province|city|town|village|border|crossing))", s[mm.end - sent.start:mm.end - sent.start + 30]))]
     if subtype == "control_claim":
         after = [mm for mm in after if mm.start - sent.start <= t1 + 60]
         return _drop_containers(after), False
@@ -555,7 +865,8 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
         chosen = [after[0]]
         for mm in after[1:]:
             gap = s[chosen[-1].end - sent.start:mm.start - sent.start]
-            if len(gap) <= 70 and not _LIST_STOP.search(gap):
+            locator = mm.place.kind == "province" and chosen[-1].place.province_id == mm.place.id
+            if len(gap) <= 70 and not _LIST_STOP.search(gap) and (locator or _list_gap(gap)):
                 chosen.append(mm)
             else:
                 break
@@ -577,6 +888,10 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     return _drop_containers(out), generic
 
 
+# a national capital named in a neighbouring sentence is mostly the government ("the envoy of Kabul"), not the place
+_CAPITAL_NAMES = frozenset({"Kabul", "Dushanbe", "Tashkent", "Ashgabat", "Bishkek", "Astana"})
+
+
 def _context_place(art: _Article, sent: _Sentence) -> Mention | None:
     """A sub-country region place from the sentence before or after (headline + lead, "…the district. It lies
     in Badakhshan"), used when the event sentence names only a place type. Among several, the one the article
@@ -585,12 +900,17 @@ def _context_place(art: _Article, sent: _Sentence) -> Mention | None:
     for j in (sent.idx - 1, sent.idx + 1):
         if 0 <= j < len(art.sentences):
             other = art.sentences[j]
-            cands += [mm for mm in other.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
-                      and not _is_reference(other.lex, other.text, mm.start - other.start)]
+            refs = _ref_mentions(art, other)
+            cands += [mm for mm in other.places if mm.in_region and not mm.is_country and id(mm) not in refs
+                      and mm.place.name not in _CAPITAL_NAMES]
     cands = _drop_containers(cands)
     if not cands:
         return None
     return max(cands, key=lambda mm: (art.place_freq.get(mm.place.id, 0), -abs(mm.start - sent.start)))
+
+
+# the English claimant pattern needs one of these verbs (a cheap gate in front of a costly pattern)
+_CLAIM_WORDS = frozenset("said says told claimed confirmed announced reported stated added according citing quoted".split())
 
 
 def _claimant(lex: Lexicon, s: str) -> str | None:
@@ -664,8 +984,9 @@ def _non_alert(ctx: _Ctx) -> list[EventMention]:
                 continue
             if kind != "attack" and not sent.security:
                 continue
+            refs = _ref_mentions(art, sent)
             place = next((mm.place for mm in sent.places if mm.in_region and not mm.is_country
-                          and not _is_reference(lex, s, mm.start - sent.start)), None)
+                          and id(mm) not in refs), None)
             out.append(EventMention(kind=kind, subtype=kind, evidence=s, start=sent.start, end=sent.end,
                                     rule=f"{lex.lang}.{kind}", confidence=conf, place=place, actors=unique(actors),
                                     ))
@@ -717,8 +1038,90 @@ def _merge(events: list[EventMention]) -> list[EventMention]:
     placed = {(e.kind, e.subtype) for e in merged if e.place is not None}
     merged = [e for e in merged if e.place is not None or (e.kind, e.subtype) not in placed
               or e.kind not in ALERT_KINDS]
+    merged = _merge_compatible(merged)
     merged.sort(key=lambda e: (e.kind not in ALERT_KINDS, e.start, -e.confidence))
     return merged
+
+
+_AREA = {"country": 3, "province": 2, "district": 1}
+_FAMILY = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ",
+           "Turkmen forces": "TM", "Kyrgyz forces": "KG", "Kazakh forces": "KZ", "Russian forces": "RU",
+           "Russian 201st military base": "RU", "NRF": "anti", "Anti-Taliban forces": "anti"}
+
+
+def _area(e: EventMention) -> int:
+    if e.place is None:
+        return 4
+    if e.place.precision == "country":
+        return 3
+    return _AREA.get(e.place.kind, 0)
+
+
+def _contains(big, small) -> bool:
+    """Whether place ``big`` (coarser or equal) covers place ``small``."""
+    if big is None:
+        return True
+    if small is None:
+        return False
+    if big.id == small.id:
+        return True
+    if big.kind == "country" or big.precision == "country":
+        return big.country_code == small.country_code
+    if big.kind == "province":
+        return small.province_id == big.id
+    if big.kind == "district":
+        return small.district_id == big.id
+    return False
+
+
+def _actors_agree(a: EventMention, b: EventMention) -> bool:
+    if not a.actors or not b.actors:
+        return True
+    fa, fb = _FAMILY.get(a.actors[0], a.actors[0]), _FAMILY.get(b.actors[0], b.actors[0])
+    return fa == fb or "Unidentified armed group" in (a.actors[0], b.actors[0])
+
+
+def _merge_compatible(events: list[EventMention]) -> list[EventMention]:
+    """One article, one event: a title or less precise report of the same kind and subtype (captured and retaken
+    count as one when the same side is named) folds into the most precise one whose place it covers (same place,
+    its district, its province or its country) when the actors and counts do not disagree. Two different districts
+    stay two events."""
+    alert = [e for e in events if e.kind in ALERT_KINDS]
+    rest = [e for e in events if e.kind not in ALERT_KINDS]
+    kept: list[EventMention] = []
+    for e in sorted(alert, key=lambda e: (_area(e), e.start)):
+        home = None
+        for k in kept:
+            if k.kind != e.kind:
+                continue
+            same = k.subtype == e.subtype or {k.subtype, e.subtype} == {"captured", "retaken"}
+            if not same or not _actors_agree(k, e):
+                continue
+            same_group = (k.kind == "troop_movement" and k.subtype == e.subtype and k.count is not None
+                          and k.count == e.count)  # "150 soldiers returned" told twice, from either side of the crossing
+            if not same_group and not _contains(e.place, k.place):
+                continue
+            if k.count is not None and e.count is not None and k.count != e.count:
+                continue
+            if k.subtype != e.subtype and not (k.actors and e.actors):
+                continue  # captured vs retaken: only when both name the side
+            home = k
+            break
+        if home is None:
+            kept.append(e)
+            continue
+        if e.subtype == "retaken" and home.subtype != "retaken":
+            home.subtype = "retaken"
+            home.rule = f"{home.rule}+{e.rule}"
+        if home.count is None and e.count is not None:
+            home.count, home.count_unit, home.count_text = e.count, e.count_unit, e.count_text
+        home.claimant = home.claimant or e.claimant
+        home.event_date = home.event_date or e.event_date
+        for a in e.actors:
+            if a not in home.actors:
+                home.actors.append(a)
+        home.confidence = max(home.confidence, e.confidence)
+    return kept + rest
 
 
 # ------------------------------------------------------------------------------------------------- API
@@ -760,7 +1163,8 @@ def detect(text: str, title: str | None = None, language: str | None = None,
         st = by_start.get(e.start)
         if st is not None:
             if e.claimant is None:
-                e.claimant = st.memo("claimant", lambda st=st: _claimant(st.lex, st.text))
+                e.claimant = st.memo("claimant", lambda st=st: None if st.tokens and _CLAIM_WORDS.isdisjoint(st.tokens)
+                                     else _claimant(st.lex, st.text))
             if e.event_date is None:
                 e.event_date = st.memo("date", lambda st=st: event_date(st.text, art.published, art.ref_year))
     return Detection(relevant=True, score=score, events=events, language=lang)

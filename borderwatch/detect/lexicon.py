@@ -109,3 +109,17 @@ class Lexicon:
     threat_vocab: StemSet | None = None
     # dates
     date_patterns: list[re.Pattern] = field(default_factory=list)
+    # token-prefix gates for cue patterns: cue name -> words one of which the cue needs (skips the regex when absent)
+    cue_gates: dict = field(default_factory=dict)
+    # where the frame of a trigger ends for places, counts and actors ("… on alert after fighting in X")
+    place_stop: re.Pattern | None = None
+    # "N days after …", "a week after …": an earlier event told relative to the news
+    relative_past: re.Pattern | None = None
+    # the object of a capture verb that is not territory ("seized weapons", "captured the cup")
+    non_place_object: re.Pattern | None = None
+    # a place name used as something else right after it ("the Panj river", "Kabul-based")
+    not_place_after: re.Pattern | None = None
+    # a movement's destination / route right before a place ("to", "towards", "via the")
+    destination_before: re.Pattern | None = None
+    # clause subject that is a state ("Tajikistan has put its troops …"): group 1 is the country word
+    state_subject: re.Pattern | None = None

@@ -79,15 +79,19 @@ def article_places(text: str, spans: list[tuple[int, int]] | None = None) -> lis
         return []
     found: list[tuple[int, int, object]] = []
     for a, b in spans if spans is not None else [(0, len(text))]:
-        for m in gz.find(text[a:b]):
+        for m in gz.find(text[a:b], written=False):
             if m.text.lower() in _NOT_PLACES:
                 continue
+            if _in_compound(text, a + m.start, a + m.end) and m.candidates[0].kind != "country":
+                continue  # "Harb-Maidon": part of a longer hyphenated name the gazetteer does not know
             found.append((a + m.start, a + m.end, m))
     if not found:
         return []
     ctx = [m.candidates[0] for _, _, m in found]
     out: list[Mention] = []
-    for start, end, m in found:
+    for i, (start, end, m) in enumerate(found):
+        if len(m.candidates) > 1:
+            m = _narrow(m, found, i)
         p = gz.disambiguate(m, ctx) if len(m.candidates) > 1 else m.candidates[0]
         if p is None:
             continue
@@ -97,12 +101,52 @@ def article_places(text: str, spans: list[tuple[int, int]] | None = None) -> lis
     return out
 
 
+def _in_compound(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 2):start]
+    after = text[end:end + 2]
+    return bool((len(before) == 2 and before[1] == "-" and before[0].isalpha())
+                or (len(after) == 2 and after[0] == "-" and after[1].isupper()))
+
+
+def _narrow(m, found, i: int, window: int = 120):
+    """Candidates of an ambiguous name spread over several countries: keep those in the country of the
+    unambiguous sub-country places named right next to it ("the Ishkoshim and Roshtqal'a districts" → Tajikistan),
+    else those spelt exactly as written ("Ishkoshim" is the Tajik spelling, "Ishkashim" the Afghan one)."""
+    ccs = {c.country_code for c in m.candidates}
+    if len(ccs) < 2:
+        return m
+    start, end = found[i][0], found[i][1]
+    near: set[str] = set()
+    for j, (a, b, other) in enumerate(found):
+        if j == i or b < start - window or a > end + window:
+            continue
+        oc = {c.country_code for c in other.candidates}
+        if len(oc) == 1 and other.candidates[0].kind != "country":
+            near |= oc
+    keep = ccs & near
+    if len(keep) == 1:
+        return replace(m, candidates=tuple(c for c in m.candidates if c.country_code in keep))
+    written = m.text.casefold()
+    exact = [c for c in m.candidates if c.name.casefold() == written]
+    if exact and len({c.country_code for c in exact}) == 1:
+        cc = exact[0].country_code
+        return replace(m, candidates=tuple(c for c in m.candidates if c.country_code == cc))
+    return m
+
+
 class PlaceIndex:
     """Place mentions of one article, looked up by character range."""
 
     def __init__(self, mentions: list[Mention]) -> None:
         self.mentions = mentions
         self._starts = [m.start for m in mentions]
+
+    def province_of(self, p: Place) -> Place | None:
+        """The province (admin-1) place of ``p`` from the gazetteer, if any."""
+        gz = _gazetteer()
+        if gz is None or not p.province_id:
+            return None
+        return gz.get(p.province_id)
 
     def between(self, lo: int, hi: int) -> list[Mention]:
         i = bisect_left(self._starts, lo)

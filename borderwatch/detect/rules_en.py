@@ -88,7 +88,8 @@ _CROSS = (
     r"|s(?:ought|eek|eeking|eeks) (?:refuge|shelter|asylum)|t(?:ook|aking|ake) refuge|enter(?:ed|ing|s)|arriv(?:ed|ing|e)"
     r"|fl(?:ew|own|ying) (?:themselves )?(?:in)?to|land(?:ed|ing) (?:in|at)|infiltrat(?:ed|ing|e)|slipp(?:ed|ing) (?:in)?to"
     r"|moved (?:in)?to|made (?:their|its) way|allowed (?:\w+ ){0,6}to (?:enter|cross)|spilled (?:over|into)|exodus"
-    r"|violat(?:ed|ing|ors of) the (?:state )?border"
+    r"|violat(?:ed|ing|ors of) the (?:state )?border|(?:leav(?:e|es|ing)|left|head(?:ed|ing|s)?|set off|departed) (?:for|to|into|towards?)"
+    r"|(?:went|go(?:es|ing)?|gone|mov(?:e|es|ing)|walked|swam|waded) (?:in)?to"
 )
 _ABROAD = (
     rf"(?:(?:in)?to|across|over|toward|towards|in|onto|at)\s+(?:the\s+)?(?:neighbou?ring\s+|nearby\s+|former Soviet\s+)?"
@@ -176,7 +177,8 @@ _STEMS = {
     "contested": ("battl", "fight", "besieg", "siege", "encircl", "clash", "advanc", "closing", "outskirts", "edge"),
     "crossed_border": ("fled", "flee", "escap", "cross", "retreat", "withdr", "sought", "seek", "took", "taking", "take",
                        "enter", "arriv", "flew", "flown", "fly", "land", "infiltrat", "slipp", "moved", "made", "allowed",
-                       "spill", "exodus", "violat"),
+                       "spill", "exodus", "violat", "leav", "left", "head", "set", "depart", "went", "go", "goes", "going",
+                       "gone", "mov", "walked", "swam", "waded"),
     "refugees_crossing": ("fled", "flee", "cross", "sought", "arriv", "stream", "pour", "exodus", "influx"),
     "returned": ("return", "sent", "send", "repatriat", "hand", "deport", "extradit", "flown", "transfer", "allowed",
                  "brought"),
@@ -217,8 +219,10 @@ _NONSEC = StemSet(
      "electricity", "investment", "investor", "financ", "visa", "tourism", "tourist", "football", "soccer", "cricket",
      "tournament", "championship", "olympic", "concert", "festival", "nobel", "inflation", "export", "import", "railway",
      "pipeline", "wheat", "harvest", "vaccin", "covid", "polio", "universit", "rubble", "donor", "unicef", "economy",
-     "economic", "budget", "somoni", "rescue"),
-    ("hpp", "gdp", "loan", "loans", "film", "films", "prize", "relief", "wfp"))
+     "economic", "budget", "somoni", "rescue", "trophy", "stadium", "spectator", "league", "striker", "goalkeeper",
+     "midfield", "penalt", "semi-final", "quarter-final"),
+    ("hpp", "gdp", "loan", "loans", "film", "films", "prize", "relief", "wfp", "cup", "club", "coach", "fans",
+     "match", "matches", "sport", "sports", "athlete", "athletes"))
 
 LEXICON = Lexicon(
     lang="en",
@@ -236,7 +240,8 @@ LEXICON = Lexicon(
         r"|\b(?:seiz|t[oa]ok|tak|came|come|return|sweep|swept|rose|regain|grab|assum)\w*\s+(?:back\s+)?(?:to\s+|back\s+to\s+)?(?:power|control of (?:the country|Afghanistan|Kabul in 2021))"
         r"|\btakeover\b|\btook over (?:the country|Afghanistan)|\bseizure of power|\breturn(?:ed)? to power|\bcame to power"
         r"|\b(?:previously|formerly|in the past|last time|the last time|back in|years ago|decades? ago|in the 1990s|during the 1990s"
-        r"|historically|used to|at the time|prior to|in the previous|earlier in the (?:war|conflict))\b"
+        r"|historically|used to|at the time|prior to|in the previous (?:decades?|years|regime|government|era|war|conflict|century)|earlier in the (?:war|conflict)|last (?:month|year|summer|winter|spring|autumn)"
+        r"|earlier this year|months ago|in recent years)\b"
         r"|\bsince (?:late |early |mid-?)?(?:(?:January|February|March|April|May|June|July|August|September|October|November|December) )?(?:19|20)\d\d\b"
     ),
     negation=rx(r"\b(?:not|never|no|n't|nor|yet to|failed to|unable to|cannot|couldn't|could not|without being|lack of|absence of|instead of)\s+(?:\w+\s+){0,3}$"),
@@ -266,7 +271,8 @@ LEXICON = Lexicon(
     reference=rx(
         r"(?:\bfrom|\bwith|\bnear|\bclose to|\bnext to|\btowards?|\bopposite|\bbordering|\bborders?(?: with)?|\bneighbou?ring|\baway from|\bkm from|\bmiles from"
         r"|\boutskirts of|\bbeyond|\bwhich borders|\bfacing|\bacross from|\bthe road to|\bhighway to|\bvia|\bin the direction of"
-        r"|\bsouth of|\bnorth of|\beast of|\bwest of|\bon the way to|\bsources? in|\bofficials? in|\bspeaking in|\breporters in|\bsaid in|\bnews agency in)\s+(?:the\s+)?(?:\w+\s+){0,1}$"
+        r"|\bsouth of|\bnorth of|\beast of|\bwest of|\bon the way to|\bsources? in|\bofficials? in|\bspeaking in|\breporters in|\bsaid in|\bnews agency in"
+        r"|\b(?:leadership|government|authorities|rulers|regime|administration|embassy|envoy|ambassador|delegation|talks|summit|meeting|conference|briefing) (?:in|of)|\bresidents of)\s+(?:the\s+)?(?:\w+\s+){0,1}$"
     ),
     region_words=rx(
         r"\b(?:Tajik|Uzbek|Turkmen|Kyrgyz|Afghan|Kazakh)(?:istan)?(?:[- ]|–)(?:Afghan|Tajik|Uzbek|Turkmen|Kyrgyz|Chinese|Iranian)(?:istan)?\s+border"
@@ -308,7 +314,9 @@ LEXICON = Lexicon(
         r"|electricity|energy security|investment|investors|financing|loans?|fund for development|visas?|visa-free|tourism|tourists?|football|soccer"
         r"|cricket|tournament|championship|olympic\w*|concert|festival|film|Nobel|prize|GDP|inflation|exports?|imports?|trade turnover|railway"
         r"|pipeline|wheat|harvest|vaccin\w+|covid|polio|girls'? (?:schools?|education)|universit(?:y|ies)|rescue (?:teams?|operations?)|rubble"
-        r"|death toll|humanitarian (?:aid|assistance)|relief|donors?|UNICEF|WFP|WHO|World Health Organization|economy|economic|budget|somoni)\b"
+        r"|death toll|humanitarian (?:aid|assistance)|relief|donors?|UNICEF|WFP|WHO|World Health Organization|economy|economic|budget|somoni"
+        r"|troph(?:y|ies)|stadium|spectators?|league|strikers?|goalkeepers?|midfield\w*|penalt(?:y|ies)|semi-finals?|quarter-finals?"
+        r"|cup|club|coach|fans|match|matches|sports?|athletes?)\b"
     ),
     attack=rx(
         r"\b(?:attack(?:ed|s|ing)?|clash(?:ed|es|ing)?|ambush(?:ed|es)?|shell(?:ed|ing)|bomb(?:ing|ed|s)?|suicide (?:attack|bomb\w*)|explosions?|blasts?"
@@ -324,6 +332,40 @@ LEXICON = Lexicon(
         r"|worr\w+|alarm\w*|vulnerab\w+|probability|escalat\w+|boosting its presence|growing presence|build-?up)\b"
     ),
     statement=rx(r"\b(?:said|says|stated|told|announced|declared|stressed|noted|added|according to)\b"),
+    place_stop=rx(
+        r"\b(?:after|following|amid|because|since|when|while|whereas|which|who|whose|follow(?:s|ed|ing)?|come as|comes as|came as"
+        r"|due to|in response to|said|says|told|according to|to escape|escaping|fleeing)\b|[;(]|\s[–—]\s"
+    ),
+    relative_past=rx(
+        r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|some|a few|nearly a|almost a|about a)"
+        r"\s+(?:days?|weeks?|months?|years?|hours?|nights?)\s+(?:after|since)\s+(?:[\w'’-]+\s+){0,8}$"
+    ),
+    non_place_object=rx(
+        r"\s*(?:(?:the|their|its|his|her|a|an|another|first|second|third|\w+'s|large|huge|big|illegal|\d[\d,.]*|several|dozens of|hundreds of)\s+)*"
+        r"(?:[A-Z][\w-]*\s+)?(?:cup|title|trophy|crown|championships?|medals?|gold|silver|bronze|prizes?|awards?|votes?|seats?|markets?|share"
+        r"|imagination|attention|headlines|records?|lead|victory|win|points?|goals?|matches|momentum|initiative|power|spotlight"
+        r"|weapons?|arms|drugs|heroin|opium|hashish|narcotics|ammunition|munitions|explosives|cache|caches|vehicles?|cars?|trucks?|goods"
+        r"|cargo|contraband|suspects?|prisoners?|hostages?|documents?|(?:tons?|tonnes?|kg|kilograms?|kilos?) of)\b"
+    ),
+    not_place_after=rx(r"\s*(?:[-‑]based\b|river\b|River\b|valley\b|Valley\b|highway\b|Highway\b|[Rr]oad\b|[Ss]treet\b|[Hh]otel\b"
+                       r"|[Uu]niversity\b|[Ss]tadium\b|FC\b|[Cc]lub\b|'s (?:team|club|players|fans)"
+                       r"|\s(?:Wire|News|Times|Post|Agency|Radio|TV|Television|Daily|Tribune|Press|Herald|Observer|Monitor|Dispatch|Online|Today|Pajhwok)\b)"),
+    destination_before=rx(r"\b(?:to|towards?|into|via|through|at|in|reach(?:ed|ing)?|arriv\w+ in|near|along)\s+(?:the\s+)?(?:\w+\s+){0,1}$"),
+    state_subject=rx(r"\W*(?:(?:The|the|On|on|\w+day|Meanwhile|Neighbouring|Neighboring|neighbouring|neighboring)\s+)*"
+                     r"(Tajikistan|Uzbekistan|Turkmenistan|Kyrgyzstan|Kazakhstan|Russia|Dushanbe|Tashkent|Ashgabat|Bishkek|Moscow|Astana)(?:'s\b|\b(?!-))"),
+    cue_gates={
+        "outside_region": StemSet(
+            ("russia", "rostov", "orenburg", "chelyabinsk", "chebarkul", "pskov", "moscow", "leningrad", "kaliningrad",
+             "crimea", "donguz", "mulino", "ryazan", "belarus", "brest", "armenia", "azerbaijan", "ukrain", "syria",
+             "iraq", "yemen", "libya", "sahel", "burkina", "myanmar", "gaza", "israel", "lebanon", "karabakh", "sudan",
+             "kashmir", "ladakh", "doklam", "bhutan", "houthi", "kurd", "idlib", "aleppo", "donbas", "kursk", "belgorod",
+             "georgia", "abkhazia", "serbia", "kosovo"),
+            ("mali", "niger", "red")),
+        "drill_scenario": StemSet(("scenario", "mock", "notional", "simulat", "conditional", "imaginar", "hypothetical",
+                                   "legend", "dummy", "would-be", "enemy", "role")),
+        "repelled": StemSet(("repel", "repuls", "thwart", "foil", "beat", "pushed", "fought", "fend", "warded", "failed",
+                             "unsuccessful", "attempt", "bid", "effort", "tried", "prevented", "stopped")),
+    },
     gate_vocab=_GATE,
     rule_map=StemMap({r.name: _STEMS[r.subtype] for r in RULES}),
     region_vocab=StemSet(
