@@ -10,7 +10,8 @@ fast, dictionary-based place-name matcher for Latin, Cyrillic and Arabic-script 
 
 Matching works on *folded* tokens (see :func:`fold_token`): lower case, diacritics removed,
 common transliteration variants merged (q/k, w/v, kh/x, e/i, o/u, y/i, doubled letters) and, for
-Cyrillic, common Russian case endings stripped (Кундузе -> кундуз).  Multi-token names ignore
+Cyrillic, common Russian case endings stripped (Кундузе -> кундуз); for Arabic script, the consonant skeleton
+(باداخشان = بدخشان, نانجارهار = ننگرهار; see :func:`_fold_arabic`).  Multi-token names ignore
 ezafe connectors ("Dasht-e-Archi" = "Dasht-i-Archi" = "Dashti Archi").
 """
 
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate, chain, compress
 from pathlib import Path
 
 
@@ -59,7 +61,7 @@ class PlaceMatch:
 # --------------------------------------------------------------------------------------------
 # Normalisation. NORM_VERSION is written into the data file; bump it whenever folding changes
 # (the loader then recomputes keys from the stored names instead of trusting stored keys).
-NORM_VERSION = "4"
+NORM_VERSION = "5"
 
 TOKEN_RE = re.compile(r"[^\W_]+")
 # tokens that join parts of Persian names ("Qala-e-Zal", "Pul-i-Khumri", "Dasht-e Archi")
@@ -92,6 +94,37 @@ _RU_ENDINGS = ("ского", "скому", "ском", "скои", "ская", "
                "а", "е", "у", "ы", "и", "я", "ю", "о")
 _DOUBLE_RE = re.compile(r"(.)\1+")
 
+# Arabic script. Spelling letters of Pashto / Persian / Urdu -> their Arabic base letter (always applied)
+_AR_ORTHO = str.maketrans({
+    "ې": "ی", "ۍ": "ی", "ێ": "ی", "ے": "ی", "ړ": "ر", "ډ": "د", "ټ": "ت", "ڼ": "ن", "ښ": "ش", "ږ": "ژ", "ځ": "ز",
+    "څ": "س", "ګ": "گ", "ڭ": "گ", "ھ": "ه", "ە": "ه", "\u200c": "", "\u200d": "",
+})
+# Sound classes for the consonant skeleton: Arabic news transliterates Afghan names with other letters for the
+# same sound (Persian گ as ج / غ / ك, ص as س, ح as ه) and with or without long vowels (بدخشان / باداخشان)
+_AR_SOUND = str.maketrans({
+    "ح": "ه", "ص": "س", "ث": "س", "ذ": "ز", "ض": "ز", "ظ": "ز", "ژ": "ز", "ط": "ت", "پ": "ب", "ف": "ف",
+    "ق": "ک", "گ": "ک", "ج": "ک", "چ": "ک", "غ": "ک", "ع": "", "ء": "",
+})
+_AR_VOWELS = str.maketrans({"ا": "", "و": "", "ی": ""})
+_AR_MIN_SKELETON = 4  # shorter skeletons collide with common words (خوست / خواست): exact spelling only
+
+
+def _fold_arabic(t: str) -> str:
+    """Arabic-script token (diacritics already stripped) -> key: the consonant skeleton (sound classes, long
+    vowels after the first letter and a final ه dropped, doubled letters merged) when it has at least four
+    letters, else the spelling with only orthographic variants merged."""
+    t = _DOUBLE_RE.sub(r"\1", t.translate(_AR_ORTHO))
+    if not t:
+        return t
+    snd = t.translate(_AR_SOUND)
+    if not snd:
+        return t
+    skel = snd[0] + snd[1:].translate(_AR_VOWELS)
+    if len(skel) > 1 and skel[-1] == "ه":
+        skel = skel[:-1]
+    skel = _DOUBLE_RE.sub(r"\1", skel)
+    return skel if len(skel) >= _AR_MIN_SKELETON else t
+
 
 def _is_cyrillic(s: str) -> bool:
     return "\u0400" <= s[0] <= "\u04ff"
@@ -115,8 +148,9 @@ def fold_token(tok: str) -> str:
         t = unicodedata.normalize("NFKD", t)
         t = "".join(c for c in t if not unicodedata.combining(c))
         if not t.isascii():
-            # Arabic script and other scripts: strip Arabic diacritics only
-            return t
+            if "\u0600" <= t[0] <= "\u06ff":
+                return _fold_arabic(t.translate(_PRE))  # NFKD undid some _PRE mappings (آ, أ)
+            return t  # other scripts: diacritics stripped only
     for a, b in _LATIN_DIGRAPHS:
         if a in t:
             t = t.replace(a, b)
@@ -178,6 +212,25 @@ def _default_rank(p: Place) -> tuple:
     )
 
 
+class _Startable(dict):
+    """raw token -> whether a place name can start with it (computed once per token)."""
+
+    __slots__ = ("_gz",)
+
+    def __init__(self, gz: Gazetteer) -> None:
+        super().__init__()
+        self._gz = gz
+
+    def __missing__(self, tok: str) -> bool:
+        gz = self._gz
+        f, s = gz._fold_cached(tok)
+        ok = f in gz._single or s in gz._prefix
+        if len(self) > 200_000:
+            self.clear()
+        self[tok] = ok
+        return ok
+
+
 class Gazetteer:
     def __init__(self, places: Sequence[Place], keys: dict[str, list[str]],
                  needs_cap: Iterable[str] = ()) -> None:
@@ -200,6 +253,7 @@ class Gazetteer:
             else:
                 self._single[k] = cands
         self._cache: dict[str, tuple[str, str]] = {}
+        self._startable = _Startable(self)
         # names of provinces / countries -> ids, for resolve(province=..., ...)
         self._by_kind_key: dict[tuple[str, str], list[Place]] = {}
         for k, cands in list(self._single.items()) + list(self._multi.items()):
@@ -235,18 +289,24 @@ class Gazetteer:
         """All place-name mentions in `text`: longest match first, non-overlapping,
         case-insensitive, on whole tokens only. ``written=False`` leaves the candidates' ``as_written`` unset
         (the caller sets it on the one it picks; saves a copy per candidate)."""
-        ms = list(TOKEN_RE.finditer(text))
-        n = len(ms)
-        if not n:
+        words = TOKEN_RE.findall(text)
+        if not words:
             return []
-        cache = self._cache
+        # most tokens cannot start a name: pick the ones that can at C speed (a dict of token -> bool)
+        starts = list(compress(range(len(words)), map(self._startable.__getitem__, words)))
+        if not starts:
+            return []
+        # token offsets without a match object per token: offs[2i] / offs[2i + 1] = start / end of token i
+        offs = list(accumulate(chain.from_iterable(zip(map(len, TOKEN_RE.split(text)), map(len, words), strict=False))))
+        n = len(words)
         fold = self._fold_cached
         single, multi, prefix = self._single, self._multi, self._prefix
-        folded = [cache.get(m.group()) or fold(m.group()) for m in ms]
         out: list[PlaceMatch] = []
-        i = 0
-        while i < n:
-            f0, s0 = folded[i]
+        after = 0  # first token index not covered by an earlier match
+        for i in starts:
+            if i < after:
+                continue
+            f0, s0 = fold(words[i])
             best_end = -1
             best: tuple[Place, ...] | None = None
             best_key = ""
@@ -256,14 +316,13 @@ class Gazetteer:
             if s0 in prefix:
                 parts = [s0]
                 j = i + 1
-                prev_end = ms[i].end()
+                prev_end = offs[2 * i + 1]
                 while j < n and j - i < 9:
-                    m = ms[j]
-                    gap = text[prev_end:m.start()]
-                    if not gap or len(gap) > 3 or any(ch not in _GAP_OK for ch in gap):
+                    gap = text[prev_end:offs[2 * j]]
+                    if gap != " " and (not gap or len(gap) > 3 or any(ch not in _GAP_OK for ch in gap)):
                         break
-                    prev_end = m.end()
-                    f, s = folded[j]
+                    prev_end = offs[2 * j + 1]
+                    f, s = fold(words[j])
                     if f in CONNECTORS:
                         j += 1
                         continue
@@ -276,16 +335,13 @@ class Gazetteer:
                         break
                     j += 1
             if best is not None:
-                start, end = ms[i].start(), ms[best_end].end()
+                start, end = offs[2 * i], offs[2 * best_end + 1]
                 if best_key in self._needs_cap and not text[start].isupper():
-                    best = None
-                else:
-                    span = text[start:end]
-                    out.append(PlaceMatch(start, end, span,
-                                          tuple(replace(p, as_written=span) for p in best) if written else best))
-                    i = best_end + 1
                     continue
-            i += 1
+                span = text[start:end]
+                out.append(PlaceMatch(start, end, span,
+                                      tuple(replace(p, as_written=span) for p in best) if written else best))
+                after = best_end + 1
         return out
 
     # ---------------------------------------------------------------- disambiguation

@@ -817,6 +817,10 @@ class Builder:
                 elif sc == "arabic":
                     if single and len(k) <= 2:
                         continue
+                    # a four-letter consonant skeleton of a town is too often an ordinary word (شهرين, "two
+                    # months" = Shahran): towns keep only longer Arabic-script keys
+                    if single and len(k) <= 4 and r["kind"] in ("town", "crossing"):
+                        continue
                     # Dari forms: only for AF places
                     if r["country_code"] != "AF":
                         continue

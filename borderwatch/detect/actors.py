@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import spans_lower, twin_of
 from .vocab import StemMap, StemSet
 
 TALIBAN = "Taliban"
@@ -70,6 +71,44 @@ _ACTORS: list[tuple[str, str]] = [
 ]
 ACTOR_RES: list[tuple[re.Pattern, str]] = [(re.compile(p, re.IGNORECASE), name) for p, name in _ACTORS]
 
+
+def _top_alternatives(pattern: str) -> list[str]:
+    """The top-level ``|`` alternatives of a pattern (groups, classes and escapes kept whole)."""
+    out: list[str] = []
+    cur: list[str] = []
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            cur.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(c)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+_NON_LATIN = re.compile(r"[\u0400-\u04ff\u0600-\u06ff\u0900-\u097f]")
+# for sentences without Cyrillic, Arabic or Devanagari letters: the same patterns less their alternatives in those
+# scripts (which cannot match there), so that each position is tried against fewer branches
+ACTOR_RES_LATIN: list[tuple[re.Pattern, str]] = [
+    (re.compile("|".join(a for a in _top_alternatives(p) if not _NON_LATIN.search(a)) or r"(?!)", re.IGNORECASE), name)
+    for p, name in _ACTORS]
+
 STATE_ACTORS = frozenset({
     AFGHAN_GOV, "Tajik border troops", "Tajik forces", "Uzbek forces", "Turkmen forces", "Kyrgyz forces",
     "Kazakh forces", "Russian forces", "Russian 201st military base", "CSTO", "US/NATO forces",
@@ -107,22 +146,24 @@ _ANCHOR_SETS = [StemSet(_ANCHORS[name]) for _, name in _ACTORS]
 _ANCHOR_MAP = StemMap({str(i): _ANCHORS[name] for i, (_, name) in enumerate(_ACTORS)})
 
 
-def find_actors(text: str, lo: int = 0, hi: int | None = None, toks: list[str] | None = None) -> list[tuple[int, str]]:
+def find_actors(text: str, lo: int = 0, hi: int | None = None, toks: list[str] | None = None,
+                low: str | None = None) -> list[tuple[int, str]]:
     """(position, normalised actor) pairs in text[lo:hi], earliest first; a span claimed by a more specific
-    form is not matched again by a general one. ``toks`` (the span's lower-case Latin tokens) lets patterns
-    whose anchor words are absent be skipped."""
+    form is not matched again by a general one. ``toks`` (the span's lower-case tokens, given only for a span
+    without Cyrillic, Arabic or Devanagari letters) lets patterns whose anchor words are absent be skipped;
+    ``low`` (``text`` lower-cased, same length) lets the patterns run as their faster lower-case twins."""
     hi = len(text) if hi is None else hi
     present = _ANCHOR_MAP.labels(toks) if toks else None
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, str]] = []
-    for i, (rx, name) in enumerate(ACTOR_RES):
+    for i, (rx, name) in enumerate(ACTOR_RES if present is None else ACTOR_RES_LATIN):
         if present is not None and str(i) not in present:
             continue
-        for m in rx.finditer(text, lo, hi):
-            if any(a < m.end() and m.start() < b for a, b in taken):
+        for start, end in spans_lower(rx, twin_of(rx) if low is not None else None, text, low, lo, hi):
+            if any(a < end and start < b for a, b in taken):
                 continue
-            taken.append((m.start(), m.end()))
-            found.append((m.start(), name))
+            taken.append((start, end))
+            found.append((start, name))
     found.sort()
     return found
 

@@ -24,6 +24,7 @@ _DM = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MON})
 _ISO = re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b")
 _WD = re.compile(r"\b(?:on|last|в|во)\s+(?P<w>" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_DIGIT = re.compile(r"\d")
 
 
 def parse_published(published: str | None) -> date | None:
@@ -39,7 +40,7 @@ def parse_published(published: str | None) -> date | None:
 
 
 def event_date(sentence: str, published: date | None, ref_year: int | None) -> str | None:
-    for rx in (_ISO, _MD, _DM):
+    for rx in (_ISO, _MD, _DM) if _DIGIT.search(sentence) else ():  # each needs a day or year in digits
         m = rx.search(sentence)
         if not m:
             continue

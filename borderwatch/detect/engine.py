@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .actors import FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, find_actors, unique
 from .dates import event_date, parse_published, years_in
-from .lexicon import Lexicon, Rule
+from .lexicon import Lexicon, Rule, lower_twin, search_lower, spans_lower, twin_of
 from .numbers import find_count
 from .places import Mention, PlaceIndex, article_places, country_code_of, country_place
 from .rules_en import LEXICON as EN
@@ -29,16 +30,59 @@ from .rules_ru import LEXICON as RU
 from .rules_xx import LEXICON as XX
 from .sentences import split_sentences
 from .types import ALERT_KINDS, Detection, EventMention
-from .vocab import tokens
+from .vocab import FeatureTable, StemMap, StemSet, tokens
 
 _LETTER = re.compile(r"[^\W\d_]")
 _CYR = re.compile(r"[\u0400-\u04ff]")
 _ARAB_DEV = re.compile(r"[\u0600-\u06ff\u0900-\u097f]")
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-\d\d(?:-\d\d)?\b")
 _ENUM_SEP = re.compile(r"^\s*(?:,|and|и|،|و)\s*(?:and\s+)?$")
+_SEP_AFTER = re.compile(r"\s*(?:,|and|и|،|و)")
+_SEP_BEFORE = re.compile(r"(?:,|and|и|،|و)\s*(?:and\s+)?$")
 _TERRITORIAL_PLACE_KINDS = frozenset({"district", "province", "town", "crossing", "city", "village", "place", "region"})
 
 RELEVANCE_THRESHOLD = 0.5
+
+# one token lookup answers every vocabulary question about a sentence: bits of a per-lexicon FeatureTable
+_B_REGION, _B_SEC, _B_OTHER, _B_NONSEC, _B_DRILL, _B_ATTACK, _B_COOP, _B_THREAT = (1 << i for i in range(8))
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    table: FeatureTable
+    cue_bits: dict[str, int]
+    rule_bits: tuple[tuple[str, int], ...]
+    nonalert_bits: dict[str, int]
+
+
+def _stemset_of(rule_map: StemMap, label: str) -> StemSet:
+    return StemSet(k for _, d in rule_map._by_len for k, labels in d.items() if label in labels)
+
+
+def _features_for(lex: Lexicon) -> _Features | None:
+    """The token feature table of a lexicon with token vocabularies (English); None for regex-only lexicons."""
+    if lex.gate_vocab is None or lex.rule_map is None or lex.region_vocab is None or lex.security_vocab is None:
+        return None
+    empty = StemSet()
+    sets = [(_B_REGION, lex.region_vocab), (_B_SEC, lex.security_vocab), (_B_OTHER, lex.other_vocab or empty),
+            (_B_NONSEC, lex.nonsec_vocab or empty), (_B_DRILL, lex.drill_vocab or empty),
+            (_B_ATTACK, lex.attack_vocab or empty), (_B_COOP, lex.cooperation_vocab or empty),
+            (_B_THREAT, lex.threat_vocab or empty)]
+    bit = 1 << len(sets)
+    cue_bits: dict[str, int] = {}
+    for cue, gate in lex.cue_gates.items():
+        cue_bits[cue] = bit
+        sets.append((bit, gate))
+        bit <<= 1
+    rule_bits = []
+    for name in dict.fromkeys(r.name for r in lex.rules):
+        rule_bits.append((name, bit))
+        sets.append((bit, _stemset_of(lex.rule_map, name)))
+        bit <<= 1
+    nonalert = {"attack": _B_ATTACK if lex.attack_vocab is not None else 0,
+                "cooperation": _B_COOP if lex.cooperation_vocab is not None else 0,
+                "threat_assessment": _B_THREAT if lex.threat_vocab is not None else 0}
+    return _Features(FeatureTable(sets), cue_bits, tuple(rule_bits), nonalert)
 _HOME_CC = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ",
             "Turkmen forces": "TM", "Kyrgyz forces": "KG", "Kazakh forces": "KZ"}
 
@@ -58,22 +102,45 @@ class _Sentence:
     tokens: list[str] = field(default_factory=list)
     rules: set[str] | None = None  # rules whose trigger words occur (None: not known, try all)
     _memo: dict = field(default_factory=dict)
+    feats: _Features | None = None  # the lexicon's token feature table (None: regex-only lexicon)
+    bits: int = 0  # union of the tokens' feature bits
+    counts: Counter | None = None  # feature mask -> number of tokens with it
+
+    def count(self, bit: int) -> int:
+        return sum(n for m, n in self.counts.items() if m & bit) if self.bits & bit else 0
 
     def flag(self, cue: str) -> bool:
         """Whether the lexicon's ``cue`` pattern occurs in this sentence (computed once)."""
         got = self._memo.get(cue)
         if got is None:
-            gate = self.lex.cue_gates.get(cue)
-            if gate is not None and self.tokens and not gate.any(self.tokens):
+            if self.feats is not None and self.tokens and cue in self.feats.cue_bits:
+                gate_hit = bool(self.bits & self.feats.cue_bits[cue])
+            else:
+                gate = self.lex.cue_gates.get(cue)
+                gate_hit = gate is None or not self.tokens or gate.any(self.tokens)
+            if not gate_hit:
                 got = self._memo[cue] = False
             else:
-                got = self._memo[cue] = bool(getattr(self.lex, cue).search(self.text))
+                got = self._memo[cue] = search_lower(getattr(self.lex, cue), self.text, self.lower())
+        return got
+
+    def lower(self) -> str | None:
+        """The sentence lower-cased, when that keeps every offset (None otherwise); computed once."""
+        got = self._memo.get("lower", False)
+        if got is False:
+            low = self.text.lower()
+            got = self._memo["lower"] = low if len(low) == len(self.text) else None
         return got
 
     def memo(self, key: str, fn):
         if key not in self._memo:
             self._memo[key] = fn()
         return self._memo[key]
+
+
+# lower-case twins of the rule triggers (see lexicon.lower_twin), by rule name
+_TWINS = {rule.name: lower_twin(rule.trigger) for lex in (EN, RU, XX) for rule in lex.rules}
+_FEATURES: dict[str, _Features] = {lex.lang: f for lex in (EN, RU, XX) if (f := _features_for(lex)) is not None}
 
 
 def _lexicon_for(sentence: str) -> Lexicon:
@@ -132,16 +199,19 @@ def _count_hits(rx: re.Pattern, text: str) -> int:
     return sum(1 for _ in rx.finditer(text))
 
 
-def _region_hits(lex: Lexicon, text: str) -> int:
+def _region_hits(lex: Lexicon, text: str, low: str | None = None) -> int:
     """Region anchors, not counting names inside enumerations of 3+ countries ("Armenia, Belarus, Kazakhstan,
     Kyrgyzstan, Russia and Tajikistan"): such member lists say nothing about where the news happens."""
-    hits = list(lex.region_anchor.finditer(text))
+    hits = spans_lower(lex.region_anchor, twin_of(lex.region_anchor), text, low)
     if not hits:
         return 0
     if text.count(",") + text.count("،") < 2:
         return len(hits)
-    others = list(lex.other_region.finditer(text))
-    names = sorted([(m.start(), m.end(), True) for m in hits] + [(m.start(), m.end(), False) for m in others]
+    # a hit can only sit in an enumeration when a separator touches it on one side
+    if not any(_SEP_AFTER.match(text, b) or _SEP_BEFORE.search(text, max(0, a - 12), a) for a, b in hits):
+        return len(hits)
+    others = spans_lower(lex.other_region, twin_of(lex.other_region), text, low)
+    names = sorted([(a, b, True) for a, b in hits] + [(a, b, False) for a, b in others]
                    + [(m.start(), m.end(), False) for m in re.finditer(r"\b(?:Russia|Россия|China|Pakistan|Iran)\b", text)])
     # group consecutive names separated only by commas / "and"
     groups: list[list[tuple[int, int, bool]]] = []
@@ -161,6 +231,8 @@ def _region_hits(lex: Lexicon, text: str) -> int:
 class _Article:
     def __init__(self, combined: str, published, lang: str):
         self.text = combined
+        low = combined.lower()
+        self.low = low if len(low) == len(combined) else None  # for the lower-case pattern twins
         self.published = published
         self.lang = lang
         self.ref_year = _reference_year(combined, published)
@@ -169,12 +241,27 @@ class _Article:
             s = combined[a:b]
             lex = _lexicon_for(s)
             st = _Sentence(i, a, b, s, lex)
-            st.tokens = tokens(s) if lex.gate_vocab is not None else []
+            feats = _FEATURES.get(lex.lang)
+            if feats is not None:
+                st.feats = feats
+                st.tokens = toks = tokens(s)
+                st.counts = counts = Counter(map(feats.table.__getitem__, toks))
+                bits = 0
+                for mask in counts:
+                    bits |= mask
+                st.bits = bits
+            elif lex.gate_vocab is not None:
+                st.tokens = tokens(s)
             self.sentences.append(st)
         # the gazetteer only reads sentences that can carry an event (trigger words) and their neighbours
         gated = []
         for i, st in enumerate(self.sentences):
-            if st.lex.rule_map is not None:
+            if st.feats is not None:
+                bits = st.bits
+                st.rules = {name for name, bit in st.feats.rule_bits if bits & bit}
+                if st.rules:
+                    gated.append(i)
+            elif st.lex.rule_map is not None:
                 st.rules = st.lex.rule_map.labels(st.tokens)
                 if st.rules:
                     gated.append(i)
@@ -199,6 +286,17 @@ class _Article:
         for s in self.sentences:
             s.places = self.places.between(s.start, s.end)
             lex = s.lex
+            if s.feats is not None:
+                region = s.count(_B_REGION)
+                if s.text.count(",") < 2 or (not region and "201" not in s.text):
+                    s.region = region + (_central_asia(s.tokens) if "asia" in s.tokens or "asian" in s.tokens else 0)
+                else:
+                    s.region = _region_hits(lex, s.text, s.lower())
+                s.security = s.count(_B_SEC) + (_security_phrases(s.tokens) if "security" in s.tokens else 0)
+                s.other = s.count(_B_OTHER)
+                s.nonsec = s.count(_B_NONSEC)
+                s.region += sum(1 for m in s.places if m.in_region and not m.is_country)
+                continue
             if lex.region_vocab is not None and (s.text.count(",") < 2 or (
                     not lex.region_vocab.any(s.tokens) and "201" not in s.text)):
                 s.region = lex.region_vocab.count(s.tokens) + _central_asia(s.tokens)
@@ -218,7 +316,8 @@ class _Article:
         # the article is "about the region" when region anchors outweigh other theatres
         self.region_dominant = self.region_total > 0 and self.region_total >= self.other_total
         drill_sents = sum(1 for s in self.sentences
-                          if (s.lex.drill_vocab is None or s.lex.drill_vocab.any(s.tokens)) and s.flag("drill"))
+                          if (s.bits & _B_DRILL if s.feats is not None
+                              else s.lex.drill_vocab is None or s.lex.drill_vocab.any(s.tokens)) and s.flag("drill"))
         self.drill_article = drill_sents >= 2 and drill_sents * 4 >= len(self.sentences)
 
 
@@ -230,7 +329,7 @@ class _Article:
             toks = None
             if sent is not None and sent.tokens and not _CYR.search(sent.text) and not _ARAB_DEV.search(sent.text):
                 toks = sent.tokens + (["201"] if "201" in sent.text else [])
-            got = find_actors(self.text, lo, hi, toks)
+            got = find_actors(self.text, lo, hi, toks, self.low)
             self._actor_cache[lo] = got
         return [a for a in got if a[0] < hi]
 
@@ -299,11 +398,21 @@ def _dateline_or_person(text: str, mm: Mention) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ rules
+def _lower(s: str) -> str | None:
+    low = s.lower()
+    return low if len(low) == len(s) else None
+
+
+def _search_slice(rx: re.Pattern, s: str, low: str | None, a: int, b: int) -> bool:
+    """``bool(rx.search(s[a:b]))`` (the slice as its own string: its ends are text boundaries)."""
+    return search_lower(rx, s[a:b], low[a:b] if low is not None else None)
+
+
 def _clause_start(lex: Lexicon, s: str, pos: int, limit: int) -> int:
     lo = max(0, pos - limit)
     last = lo
-    for m in lex.clause_break.finditer(s, lo, pos):
-        last = m.end()
+    for _, b in spans_lower(lex.clause_break, twin_of(lex.clause_break), s, _lower(s), lo, pos):
+        last = b
     return last
 
 
@@ -366,11 +475,11 @@ def _sentence_in_region(art: _Article, sent: _Sentence) -> bool:
     return sent.flag("region_words")
 
 
-def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
+def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -> None:
     art = ctx.art
     lex = sent.lex
     s = sent.text
-    t0, t1 = m.start(), m.end()
+    t0, t1 = span
     while t1 < len(s) and s[t1 - 1].isalnum() and s[t1].isalnum():  # alternations stop at the shortest form ("captur(e|ed)")
         t1 += 1
     lo = max(0, t0 - rule.before)
@@ -381,14 +490,15 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
     alert_move = kind == "troop_movement" and subtype not in ("exercise", "deployed", "mobilised", "alert")
 
     # ---------------------------------------------------------------- vetoes
-    if lex.negation.search(s[max(0, t0 - 40):t0]):
+    low = sent.lower()
+    if _search_slice(lex.negation, s, low, max(0, t0 - 40), t0):
         return
-    if lex.denial.search(s[max(0, t0 - 120):t0]):
+    if _search_slice(lex.denial, s, low, max(0, t0 - 120), t0):
         return
     if (kind == "territorial" or alert_move) and sent.flag("repelled"):
         ctx.vetoed.append(("repelled", sent))
         return
-    if (kind == "territorial" or alert_move) and lex.modal.search(pre_clause[-80:]):
+    if (kind == "territorial" or alert_move) and _search_slice(lex.modal, s, low, max(clause_lo, t0 - 80), t0):
         ctx.vetoed.append(("modal", sent))
         return
     in_drill = sent.flag("drill_scenario") or (subtype != "exercise" and art.drill_article and sent.flag("drill"))
@@ -404,7 +514,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
         return  # a past year in the same clause: background
     if subtype != "exercise" and art.ref_year and _lead_year(s, art.ref_year):
         return  # "In July 2021, as the republic collapsed, …": a past year heading the sentence
-    if (kind == "territorial" or alert_move) and lex.relative_past is not None and lex.relative_past.search(s[max(0, t0 - 120):t0]):
+    if (kind == "territorial" or alert_move) and lex.relative_past is not None and _search_slice(lex.relative_past, s, low, max(0, t0 - 120), t0):
         return  # "four days after fighters seized it": an earlier event told relative to the news
     if (kind == "territorial" or kind == "troop_movement") and _nominal_subject(lex, s, t0, t1, clause_lo):
         return  # "Seizing a district centre would be its biggest gain": the verb is a noun phrase, not a report
@@ -432,10 +542,10 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
     win = s[lo:hi]
     needs = rule.needs
     if "personnel" in needs:
-        pm = [p for p in lex.personnel.finditer(s, lo, hi)]
+        pm = spans_lower(lex.personnel, twin_of(lex.personnel), s, low, lo, hi)
         if not pm:
             return
-        if all(p.group(0).lower() in _PRONOUNS for p in pm) and lex.civilians.search(s):
+        if all(s[a:b].lower() in _PRONOUNS for a, b in pm) and lex.civilians.search(s):
             return  # "residents said they saw …", "families …, most of them moving to …": civilians, not forces
     if "civilians" in needs and (not lex.civilians.search(win) or lex.personnel.search(win)):
         return
@@ -477,13 +587,18 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
             return
     if "region" in needs and not region_here:
         return
+    if "holder" in needs and not any(0 <= p - sent.start - t1 <= 12 and n not in _FOREIGN_HOLDERS
+                                     for p, n in art.actors_in(sent.start, sent.end)):
+        return  # "… is still controlled by <armed party>": the holder is named right after
+    if "group_before" in needs and not _GROUP_BEFORE.search(s, max(0, t0 - 45), t0):
+        return  # "a rapid Taliban advance", "the militants' gains": the group is named right before
 
     # ---------------------------------------------------------------- places
-    region_places = [mm for mm in sent.places if mm.in_region]
     chosen: list[Mention] = []
     from_context = False
     if kind == "territorial":
-        chosen, generic = _territorial_targets(art, sent, lex, s, t0, t1, clause_lo, subtype)
+        held = "holder" in needs
+        chosen, generic = _territorial_targets(art, sent, lex, s, t0, t1, clause_lo, "held" if held else subtype)
         if subtype != "control_claim":
             unknown = _unknown_place(art, sent, lex, s, t0, t1, clause_lo)
             if unknown is not None and (not chosen or all(mm.place.kind == "province" for mm in chosen)
@@ -562,6 +677,10 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, m: re.Match) -> None:
 
 
 _PRONOUNS = frozenset({"they", "of them"})
+_FOREIGN_HOLDERS = frozenset({"US/NATO forces"})
+_GROUP_BEFORE = re.compile(r"\b(?:Taliban|Taleban|militants?|insurgents?|rebels?|jihadists?|ISIS(?:-K)?|ISKP|IS|Islamic State|Daesh"
+                           r"|the group)(?:'s|’s|s'|’)?\s+(?:(?:rapid|swift|lightning|steady|recent|latest|ongoing|continuing"
+                           r"|relentless|sweeping|territorial|military|battlefield)\s+){0,2}$", re.I)
 _MODAL_NEAR = re.compile(r"(?<!\w)(?:would|could|might|may|should|whether|if|unless|plan(?:s|ned|ning)? to|intend(?:s|ed)? to"
                          r"|threaten(?:s|ed)? to|ready to|no (?:plans?|need) to|могут|может|мог бы|могли бы|если|ли|планиру\w+|намерен\w*)(?!\w)[^.;]*$", re.I)
 _BACKED_BY = re.compile(r"\b(?:backed|supported|aided|helped|assisted|accompanied|joined|reinforced)\s+by\s+(?:\w+\s+){0,2}$", re.I)
@@ -853,7 +972,7 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     refs = _ref_mentions(art, sent)
     cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and id(mm) not in refs]
     after = [mm for mm in cands if t1 <= mm.start - sent.start < c_hi]
-    passive = bool(_PASSIVE_TRIGGER.match(s[t0:t1]) or _PASSIVE_BEFORE.search(s[max(0, t0 - 16):t0]))
+    passive = subtype == "held" or bool(_PASSIVE_TRIGGER.match(s[t0:t1]) or _PASSIVE_BEFORE.search(s[max(0, t0 - 16):t0]))
     before = [mm for mm in cands if clause_lo - 150 <= mm.start - sent.start < t0
               and (passive or not re.match(r"['’]s\s+(?!(?:\w+\s+)?(?:district|province|city|town|village|border|crossing))", s[mm.end - sent.start:mm.end - sent.start + 30]))]
     if subtype == "control_claim":
@@ -972,15 +1091,18 @@ def _non_alert(ctx: _Ctx) -> list[EventMention]:
         for kind, rx_, vocab, conf in (("attack", lex.attack, lex.attack_vocab, 0.55),
                                        ("cooperation", lex.cooperation, lex.cooperation_vocab, 0.5),
                                        ("threat_assessment", lex.threat, lex.threat_vocab, 0.5)):
-            if vocab is not None and not vocab.any(sent.tokens):
+            if sent.feats is not None:
+                if not sent.bits & sent.feats.nonalert_bits[kind]:
+                    continue
+            elif vocab is not None and not vocab.any(sent.tokens):
                 continue
-            if not rx_.search(s):
+            if not search_lower(rx_, s, sent.lower()):
                 continue
             if kind != "attack" and not sent.security:
                 continue
             if actors is None:
                 actors = [n for _, n in art.actors_in(sent.start, sent.end)]
-            if kind == "attack" and not (actors or lex.personnel.search(s)):
+            if kind == "attack" and not (actors or search_lower(lex.personnel, s, sent.lower())):
                 continue
             if kind != "attack" and not sent.security:
                 continue
@@ -1147,11 +1269,12 @@ def detect(text: str, title: str | None = None, language: str | None = None,
         lex = sent.lex
         if sent.idx not in art.gated:
             continue
+        low = sent.lower()
         for rule in lex.rules:
             if sent.rules is not None and rule.name not in sent.rules:
                 continue
-            for m in rule.trigger.finditer(sent.text):
-                _apply_rule(ctx, sent, rule, m)
+            for span in spans_lower(rule.trigger, _TWINS.get(rule.name), sent.text, low):
+                _apply_rule(ctx, sent, rule, span)
     alert = [e for e in ctx.events if e.kind in ALERT_KINDS]
     score = _relevance(art, alert)
     relevant = score >= RELEVANCE_THRESHOLD

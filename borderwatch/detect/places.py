@@ -96,9 +96,24 @@ def article_places(text: str, spans: list[tuple[int, int]] | None = None) -> lis
         if p is None:
             continue
         if p.as_written is None:
-            p = replace(p, as_written=m.text)
+            p = _as_written(p, m.text)
         out.append(Mention(start, end, p))
     return out
+
+
+_WRITTEN: dict[tuple[str, str], tuple[Place, Place]] = {}
+
+
+def _as_written(p: Place, text: str) -> Place:
+    """``replace(p, as_written=text)``, shared between articles (places are immutable)."""
+    key = (p.id, text)
+    got = _WRITTEN.get(key)
+    if got is None or got[0] is not p:  # another gazetteer object with the same ids: recompute
+        got = (p, replace(p, as_written=text))
+        if len(_WRITTEN) > 50_000:
+            _WRITTEN.clear()
+        _WRITTEN[key] = got
+    return got[1]
 
 
 def _in_compound(text: str, start: int, end: int) -> bool:

@@ -75,6 +75,16 @@ _CLAIM = (
     rf"{_CONTROL_SHARE}\s+of\s+(?:the |its |their |Afghanistan'?s? |the country'?s? |all )?(?:\w+\s+){{0,3}}(?:border|frontier|territory|territories|country|districts|provinces|land|crossings)"
     rf"|{_CONTROL_SHARE}\s+of\s+(?:the |its |Afghanistan'?s? )?(?:\w+\s+){{0,2}}(?:border|frontier|territory|country|districts)\s+(?:is |are |was |were )?(?:now )?(?:under|controlled|in the hands)"
 )
+# a current-control statement about a place: "the crossing is still controlled by Afghan border guards",
+# "the town remains in the hands of the Taliban" (the holder must be named right after: see the engine's "holder")
+_HELD = (
+    r"(?:is|are|was|were|remains?|remained)\s+(?:still|now|currently|firmly|fully|completely|entirely|already)"
+    r"(?:\s+(?:firmly|fully|completely|entirely))?\s+(?:controlled|held|in the hands of)\b"
+    r"|remain(?:s|ed)?\s+(?:firmly\s+)?(?:controlled by|held by|in the hands of)"
+)
+# an armed group's advance as a noun ("have seen a rapid Taliban advance", "the militants' gains in Kunduz"):
+# the engine requires the group named right before it
+_ADVANCE = r"advances?\b(?!\s+(?:notice|warning|payment|party|team|booking|copy|copies|of\s+(?:the\s+)?(?:talks|negotiations)))|gains\b"
 _CONTEST = (
     r"battl(?:e|es|ing) for(?: control(?: of)?)?|fight(?:ing|s)? for(?: control(?: of)?)?"
     r"|besieg(?:ed|ing|es)|under siege|la(?:id|ying|y) siege|encircl(?:ed|ing|es)"
@@ -143,6 +153,10 @@ RULES = [
          state_subtype="retaken"),
     Rule("en.territorial.handed_over", "territorial", "handed_over", rx(rf"\b(?:{_HANDOVER})"), frozenset({"placeish"}), 0.75),
     Rule("en.territorial.contested", "territorial", "contested", rx(rf"\b(?:{_CONTEST})"), frozenset({"named_place"}), 0.55),
+    Rule("en.territorial.held", "territorial", "control_claim", rx(rf"\b(?:{_HELD})"), frozenset({"named_place", "holder"}),
+         0.7),
+    Rule("en.territorial.advance", "territorial", "contested", rx(rf"\b(?:{_ADVANCE})"),
+         frozenset({"named_place", "group_before"}), 0.55),
     # troop movement ----------------------------------------------------------------------------------------
     Rule("en.troops.crossed_border", "troop_movement", "crossed_border", rx(rf"\b(?:{_CROSS})"),
          frozenset({"personnel", "abroad"}), 0.85, before=120, after=80),
@@ -192,7 +206,9 @@ _STEMS = {
     "defected": ("defect", "switch", "join", "went", "gone", "pledg"),
     "withdrawal": ("withdr", "pull", "retreat", "fled", "flee", "abandon", "evacuat", "left"),
 }
-RULES = [replace(r, stems=StemSet(_STEMS[r.subtype])) for r in RULES]
+# rules whose trigger words are not those of their subtype
+_RULE_STEMS = {"en.territorial.held": ("controlled", "held", "hands"), "en.territorial.advance": ("advance", "gains")}
+RULES = [replace(r, stems=StemSet(_RULE_STEMS.get(r.name, _STEMS[r.subtype]))) for r in RULES]
 
 _ALL_TRIGGERS = "|".join(f"(?:{p})" for p in (_CAPTURE, _RETAKE, _HANDOVER, _CLAIM, _CONTEST, _CROSS, _RETURN, _DEPLOY,
                                                  _MOBILISE, _EXERCISE, _ALERT, _SURRENDER, _DEFECT, _WITHDRAW))
@@ -367,7 +383,7 @@ LEXICON = Lexicon(
                              "unsuccessful", "attempt", "bid", "effort", "tried", "prevented", "stopped")),
     },
     gate_vocab=_GATE,
-    rule_map=StemMap({r.name: _STEMS[r.subtype] for r in RULES}),
+    rule_map=StemMap({r.name: _RULE_STEMS.get(r.name, _STEMS[r.subtype]) for r in RULES}),
     region_vocab=StemSet(
         ("afghan", "taliban", "taleban", "tajik", "uzbek", "turkmen", "kyrgyz", "kazakh", "pamir", "mazar", "khorasan"),
         ("kabul", "dushanbe", "tashkent", "ashgabat", "bishkek", "termez", "khorog", "kunduz", "badakhshan", "balkh",

@@ -104,3 +104,38 @@ class StemMap:
             if r:
                 out |= r
         return out
+
+
+class FeatureTable(dict):
+    """token → bit mask of the vocabularies (``StemSet``s) it belongs to, filled on first sight.
+
+    A ``dict`` subclass so that a whole sentence is looked up at C speed: ``Counter(map(table.__getitem__,
+    tokens))`` counts every vocabulary in one pass (``__missing__`` computes an unseen token once)."""
+
+    __slots__ = ("_words", "_by_len")
+
+    def __init__(self, sets: Iterable[tuple[int, StemSet]]) -> None:
+        super().__init__()
+        words: dict[str, int] = {}
+        by_len: dict[int, dict[str, int]] = {}
+        for bit, vocab in sets:
+            for w in vocab.words:
+                words[w] = words.get(w, 0) | bit
+            for n, stems in vocab._by_len:
+                d = by_len.setdefault(n, {})
+                for st in stems:
+                    d[st] = d.get(st, 0) | bit
+        self._words = words
+        self._by_len = sorted(by_len.items())
+
+    def __missing__(self, tok: str) -> int:
+        mask = self._words.get(tok, 0)
+        size = len(tok)
+        for n, stems in self._by_len:
+            if size < n:
+                break
+            mask |= stems.get(tok[:n], 0)
+        if len(self) > 200_000:
+            self.clear()
+        self[tok] = mask
+        return mask

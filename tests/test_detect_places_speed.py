@@ -1,0 +1,144 @@
+"""Place recall (current-control statements, an armed group's advance, Arabic-script spellings) and the speed
+machinery (lower-case pattern twins, token feature table, gazetteer token scan) — sentences written for the test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from borderwatch.detect import ALERT_KINDS, detect
+from borderwatch.detect.lexicon import lower_twin, rx, search_lower, spans_lower
+from borderwatch.detect.rules_en import LEXICON as EN
+from borderwatch.detect.vocab import FeatureTable, StemSet
+from borderwatch.gazetteer import fold_token, load_gazetteer
+
+
+def alert_places(text: str, **kw) -> set[tuple[str, str, str | None]]:
+    return {(e.kind, e.subtype, e.place.name if e.place else None)
+            for e in detect(text, **kw).events if e.kind in ALERT_KINDS}
+
+
+# ------------------------------------------------------------------------------ current-control statements
+def test_still_controlled_by_a_named_holder_is_a_control_claim_on_the_place():
+    got = alert_places("Fighting continued in Balkh province on Sunday. The Kaldar district centre is still controlled "
+                       "by Afghan government forces, a local official told reporters.")
+    assert ("territorial", "control_claim", "Kaldar") in got
+
+
+@pytest.mark.parametrize("text", [
+    # a plain description, no current-control report
+    "The Hairatan crossing is controlled by customs officers who inspect every truck, traders in Balkh said.",
+    # background
+    "Kunduz, which has been held by the Taliban since 2021, is still controlled by the movement's governor, whose "
+    "office reopened the market after the earthquake.",
+    # holder not an armed party named right after
+    "The Sher Khan Bandar port is still held up by paperwork, Afghan traders in Kunduz complained.",
+])
+def test_control_statement_hard_negatives(text):
+    assert not any(k == "territorial" for k, _, _ in alert_places(text))
+
+
+# ------------------------------------------------------------------------------------- an armed group's advance
+def test_group_advance_contests_the_places_named():
+    got = alert_places("Afghan officials said Kunduz and Takhar provinces have seen a swift Taliban advance this week.")
+    assert any(k == "territorial" and st == "contested" and p in ("Takhar", "Kunduz") for k, st, p in got)
+
+
+@pytest.mark.parametrize("text", [
+    "Taliban officials in Kunduz asked traders to register in advance of the Eid holiday, the governor said.",
+    "Uzbek exporters reported record gains in trade through Termez and Hairatan this year.",
+    "Afghan forces said the Taliban advance on Faizabad was repelled after heavy fighting in Badakhshan.",
+])
+def test_advance_hard_negatives(text):
+    assert not any(k == "territorial" for k, _, _ in alert_places(text))
+
+
+# ------------------------------------------------------------------------------- Arabic-script spellings
+@pytest.mark.parametrize("dari, arabic", [
+    ("بدخشان", "باداخشان"),  # long vowels written out
+    ("ننگرهار", "نانجارهار"),  # Persian گ as ج, long vowels
+    ("ننگرهار", "ننكرهار"),  # Persian گ as ك
+    ("حصارک", "هيسراك"),  # ح / ه, ص / س, ي / ی, ك / ک
+    ("قندوز", "کندز"),
+])
+def test_arabic_script_spellings_fold_together(dari, arabic):
+    assert fold_token(dari) == fold_token(arabic)
+
+
+def test_short_arabic_skeletons_keep_their_spelling():
+    # خوست (Khost) and خواست ("wanted") share a three-letter skeleton: short words keep the exact spelling
+    assert fold_token("خوست") != fold_token("خواست")
+
+
+def test_gazetteer_finds_arabic_transliterations():
+    gz = load_gazetteer()
+    names = [m.best.name for m in gz.find("وسيطرت طالبان على معظم أجزاء إقليم باداخشان وإقليم نانجارهار")]
+    assert names == ["Badakhshan", "Nangarhar"]
+    # a town's four-letter skeleton is not matched inside ordinary Arabic words ("two months")
+    assert not gz.find("لمدة شهرين")
+
+
+def test_arabic_capture_with_subject_between_verb_and_object():
+    got = alert_places("وسيطرت طالبان على معظم أجزاء إقليم باداخشان المجاور، بما في ذلك المعبر الحدودي الرئيسي.")
+    assert ("territorial", "captured", "Badakhshan") in got
+
+
+def test_arabic_negation_and_modal_particles_are_whole_words():
+    # "مقاتلو" ends in لو and "كما" in ما: neither is a modal or a negation
+    assert ("territorial", "captured", "Nangarhar") in alert_places(
+        "بدأ مقاتلو داعش في طرد وحدات طالبان من عدة مناطق في إقليم نانجارهار على الحدود مع باكستان.")
+    assert not alert_places("لم تسيطر طالبان على إقليم باداخشان.")
+
+
+# ------------------------------------------------------------------------------------------- speed machinery
+_SENTENCES = [
+    "Taliban fighters captured the Yamgan district of Badakhshan province on Sunday, officials said.",
+    "More than 1,000 Afghan soldiers fled across the border into Tajikistan, Tajik border guards said.",
+    "The town fell to Islamic State militants after Afghan Army units withdrew from Achin overnight.",
+    "Kunduz's governor said re-took positions and handed over the checkpoint to Taliban commanders.",
+    "ΣΟΦΙΑ and İstanbul residents, CAPTURED by the moment, entered Kabul's Old City.",
+]
+
+
+@pytest.mark.parametrize("rule", EN.rules, ids=lambda r: r.name)
+def test_trigger_twins_find_the_same_spans(rule):
+    twin = lower_twin(rule.trigger)
+    assert twin is not None
+    for s in _SENTENCES:
+        low = s.lower()
+        if len(low) != len(s):
+            continue
+        assert spans_lower(rule.trigger, twin, s, low) == [m.span() for m in rule.trigger.finditer(s)]
+
+
+def test_twin_of_a_capital_class_pattern_confirms_with_the_original():
+    pat = rx(r"\btook (?=(?:\w+ ){0,2}[A-Z])")
+    twin = lower_twin(pat)
+    assert twin is not None and twin[1]  # confirm mode
+    s = "They took the town and later took Kunduz."
+    assert spans_lower(pat, twin, s, s.lower()) == [m.span() for m in pat.finditer(s)] == [(29, 34)]
+    assert search_lower(pat, s, s.lower()) and not search_lower(pat, "they took it", "they took it")
+
+
+def test_twin_keeps_escapes_and_group_names():
+    pat = re.compile(r"(?P<Who>\bS\w+)\s+\Wsaid\b", re.I)
+    twin = lower_twin(pat)
+    assert twin is not None and twin[0].groupindex == {"Who": 1}
+    s = "Sources -said so"
+    assert spans_lower(pat, twin, s, s.lower()) == [m.span() for m in pat.finditer(s)]
+
+
+def test_feature_table_agrees_with_its_stem_sets():
+    a, b = StemSet(("captur", "seiz"), ("held",)), StemSet(("taliban",), ("kabul",))
+    table = FeatureTable([(1, a), (2, b)])
+    for tok in ("captured", "seize", "held", "holding", "taliban's", "kabul", "kabuli", "the"):
+        assert table[tok] == (1 if a.hit(tok) else 0) | (2 if b.hit(tok) else 0)
+
+
+def test_gazetteer_scan_offsets_with_multiword_names_and_gaps():
+    gz = load_gazetteer()
+    text = "Fighting near  Sher Khan Bandar and in Dasht-e  Archi, then Khan-Abad; Kunduz."
+    for m in gz.find(text):
+        assert text[m.start:m.end] == m.text
+    assert [m.best.name for m in gz.find(text)][-1] == "Kunduz"
