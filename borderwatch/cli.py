@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -162,7 +162,7 @@ def extract(paths: Annotated[list[Path], typer.Argument(help="HTML files")]) -> 
                                "error": doc.error}, ensure_ascii=False))
 
 
-class Output(str, Enum):
+class Output(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
