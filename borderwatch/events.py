@@ -34,8 +34,14 @@ def family(subtype: str) -> str:
 
 
 def place_key(place: Place | None) -> str:
-    """Identity of a place for clustering: gazetteer id, or '' when the mention has no place."""
-    return place.id if place is not None else ""
+    """Identity of a place for clustering: '' when the mention has no place; for a town inside a known district
+    the district (news names a district by its centre: "took Khandud" = "took the Wakhan district centre");
+    otherwise the gazetteer id (districts, provinces, countries, crossings, places the gazetteer lacks)."""
+    if place is None:
+        return ""
+    if place.kind == "town" and place.district_id:
+        return place.district_id
+    return place.id
 
 
 def actors_compatible(a: str | None, b: str | None) -> bool:

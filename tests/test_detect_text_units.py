@@ -39,3 +39,19 @@ def test_find_count_qualified():
     assert c.value is None and c.text.lower().startswith("hundreds")
     c, _ = find_count("In 2021, troops moved.", UNIT)
     assert c is None
+
+
+def test_published_accepts_full_iso_timestamps():
+    from borderwatch.detect.dates import parse_published
+
+    assert parse_published("2026-11-18T09:00:00+00:00").isoformat() == "2026-11-18"
+    assert parse_published("2026-11-18").isoformat() == "2026-11-18"
+    assert parse_published("Wed, 18 Nov 2026") is None
+
+
+def test_past_year_heading_a_sentence_is_background_with_a_timestamp():
+    from borderwatch.detect import detect
+
+    text = ("In July 2021, as the former republic collapsed, more than 1,000 Afghan government soldiers fled "
+            "into Tajikistan and Uzbekistan.")
+    assert not detect(text, published="2026-11-18T09:00:00+00:00").alert_events

@@ -204,3 +204,16 @@ def test_clustering_rules_are_pure_functions():
 
     assert best_match(Claim("territorial", "captured", "AF1723", None, date(2026, 1, 13)), [E, F], 3) is F
     assert best_match(Claim("territorial", "captured", "AF1723", None, date(2026, 2, 13)), [E, F], 3) is None
+
+
+def test_a_town_clusters_with_its_district():
+    from borderwatch.events import place_key
+    from borderwatch.gazetteer import load_gazetteer
+
+    gz = load_gazetteer()
+    town = next(p for p in gz.lookup("Khandud") if p.kind == "town")
+    district = next(p for p in gz.lookup("Wakhan") if p.kind == "district")
+    crossing = next(p for p in gz.lookup("Sher Khan Bandar") if p.kind == "crossing")
+    assert place_key(town) == place_key(district) == district.id
+    assert place_key(crossing) == crossing.id  # a crossing is its own place, not its district
+    assert place_key(None) == ""

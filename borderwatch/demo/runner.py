@@ -82,7 +82,7 @@ def _report(console: Console, summary: dict, delivered: list[dict], database_url
                        ("feeds failed", "feeds_failed"), ("new entries", "entries_new"),
                        ("articles stored", "articles_stored"), ("items flagged (relevant)", "articles_flagged"),
                        ("extraction fell back to feed summary", "extraction_failed"), ("new events", "events_new"),
-                       ("events corroborated", "events_updated"), ("alerts queued", "alerts_queued"),
+                       ("earlier events reported again", "events_updated"), ("alerts queued", "alerts_queued"),
                        ("alerts sent", "alerts_sent"), ("alerts failed", "alerts_failed")):
         table.add_row(label, str(summary.get(key, 0)))
     console.print(table)

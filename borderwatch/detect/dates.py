@@ -30,6 +30,10 @@ _DIGIT = re.compile(r"\d")
 def parse_published(published: str | None) -> date | None:
     if not published:
         return None
+    try:  # "2026-11-18" or a full ISO timestamp "2026-11-18T09:00:00+00:00"
+        return date.fromisoformat(published.strip()[:10])
+    except ValueError:
+        pass
     m = _ISO.search(published)
     if not m:
         return None
