@@ -7,15 +7,13 @@ trafilatura gets bytes, never a URL to fetch. Each page is bounded in size (cut 
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import re
 import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-
-import trafilatura
-from trafilatura.meta import reset_caches
 
 from borderwatch.detect.types import Detection
 
@@ -66,7 +64,7 @@ def extract_article(html: bytes, url: str | None = None, *, max_bytes: int = 3_0
         html = html[:max_bytes]
     declared = _HTML_LANG.search(html[:4096])
     try:
-        doc = trafilatura.bare_extraction(html, url=url, fast=True, include_comments=False, with_metadata=True,
+        doc = _trafilatura().bare_extraction(html, url=url, fast=True, include_comments=False, with_metadata=True,
                                           include_tables=True, include_images=False)
     except ExtractionTimeout:
         raise
@@ -77,6 +75,13 @@ def extract_article(html: bytes, url: str | None = None, *, max_bytes: int = 3_0
     lang = guess_language(doc.text, declared.group(1).decode().lower() if declared else None)
     return Extracted(text=doc.text.strip(), title=doc.title, author=doc.author, published=doc.date,
                      language=lang, site_name=doc.sitename)
+
+
+def _trafilatura():
+    """trafilatura is imported where extraction runs (the pool's workers), not in the orchestrating process."""
+    import trafilatura
+
+    return trafilatura
 
 
 def content_hash(text: str) -> str:
@@ -92,6 +97,7 @@ class PageJob:
     feed_summary: str = ""
     language: str | None = None  # the feed's declared language
     published: str | None = None
+    content_encoding: str | None = None  # html as sent (gzip...): decoded by the worker, bounded by decode_cap
 
 
 @dataclass(slots=True)
@@ -114,20 +120,30 @@ def _alarm(_signum, _frame):
     raise ExtractionTimeout()
 
 
-def analyse_page(job: PageJob, *, timeout: float = 20.0, max_bytes: int = 3_000_000) -> PageResult:
-    """Extract (with a time bound) and detect. Runs in a worker process; also callable inline."""
+def analyse_page(job: PageJob, *, timeout: float = 20.0, max_bytes: int = 3_000_000,
+                 decode_cap: int = 8_000_000) -> PageResult:
+    """Decode, extract (with a time bound) and detect. Runs in a worker process; also callable inline."""
     global _worker_pages
     from borderwatch.detect import detect  # imported lazily: the pool's workers pay for it once
+    from borderwatch.errors import FetchError
+    from borderwatch.net import decode_body
 
     use_timer = timeout > 0 and hasattr(signal, "setitimer") and multiprocessing.parent_process() is not None
-    if job.html is None:
-        extracted = Extracted(None, error="page not fetched")
+    html = job.html
+    error = None if html is not None else "page not fetched"
+    if html is not None and job.content_encoding:
+        try:
+            html = decode_body(html, job.content_encoding, decode_cap)
+        except FetchError as exc:
+            html, error = None, str(exc)
+    if html is None:
+        extracted = Extracted(None, error=error)
     else:
         if use_timer:
             signal.signal(signal.SIGALRM, _alarm)
             signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            extracted = extract_article(job.html, job.url, max_bytes=max_bytes)
+            extracted = extract_article(html, job.url, max_bytes=max_bytes)
         except ExtractionTimeout:
             extracted = Extracted(None, error=f"extraction exceeded {timeout:g}s")
         finally:
@@ -135,6 +151,8 @@ def analyse_page(job: PageJob, *, timeout: float = 20.0, max_bytes: int = 3_000_
                 signal.setitimer(signal.ITIMER_REAL, 0)
     _worker_pages += 1
     if _worker_pages % RESET_EVERY == 0:
+        from trafilatura.meta import reset_caches
+
         reset_caches()
     if extracted.ok:
         text, source = extracted.text or "", "trafilatura"
@@ -147,8 +165,13 @@ def analyse_page(job: PageJob, *, timeout: float = 20.0, max_bytes: int = 3_000_
 
 
 def _init_worker() -> None:
+    # reset_caches() asks charset_normalizer for a cache_clear it may not have and htmldate logs that at ERROR
+    # every time: not a problem of the page, so not worth a log line per RESET_EVERY pages.
+    logging.getLogger("htmldate.meta").setLevel(logging.CRITICAL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    import borderwatch.detect  # noqa: F401  warm the detector (gazetteer, compiled rules) once per worker
+    import trafilatura  # noqa: F401  warm both once per worker
+
+    import borderwatch.detect  # noqa: F401  (gazetteer, compiled rules)
 
 
 def make_pool(workers: int | None = None) -> Executor:

@@ -135,6 +135,13 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def decode_body(raw: bytes, content_encoding: str | None, cap: int) -> bytes:
+    """Undo ``Content-Encoding`` on a whole body fetched with ``decode=False``; FetchError past ``cap`` bytes."""
+    if not content_encoding:
+        return raw
+    return _BodyDecoder(content_encoding, cap).decode(raw, final=True)
+
+
 class _BodyDecoder:
     """Undo ``Content-Encoding`` (identity, gzip, deflate, stacked in any order) chunk by chunk, never letting
     a layer produce more than the cap: ``zlib``'s ``max_length`` stops inflating at the cap, not after it."""
@@ -239,8 +246,11 @@ class Fetcher:
         return False
 
     async def get(self, url: str, *, trusted: bool = False, etag: str | None = None,
-                  last_modified: str | None = None, accept: str | None = None) -> Response:
+                  last_modified: str | None = None, accept: str | None = None, decode: bool = True) -> Response:
         """GET with conditional headers, checked redirects, a size cap and a total deadline.
+
+        ``decode=False`` leaves the body as sent (``Content-Encoding`` still applied, size-capped as sent), for
+        a consumer that decodes it elsewhere with ``decode_body`` (the extraction workers: CPU off this process).
 
         Returns the Response for 2xx and 304; raises FetchError (with status / retry_after) otherwise.
         """
@@ -256,7 +266,8 @@ class Fetcher:
         start_origin = origin(url)
         host = urlsplit(url).hostname or ""
         try:
-            async with self._global, self._hosts[host]:
+            # the host's slot first: a request waiting for a busy host must not hold a global slot
+            async with self._hosts[host], self._global:
                 async with asyncio.timeout(self.config.deadline):
                     current = url
                     for _hop in range(self.config.max_redirects + 1):
@@ -265,7 +276,7 @@ class Fetcher:
                                                           trusted=trusted and origin(current) == start_origin)
                         token = _private_ok.set(private_ok)
                         try:
-                            response = await self._fetch_one(current, headers)
+                            response = await self._fetch_one(current, headers, decode)
                         finally:
                             _private_ok.reset(token)
                         if response.status in REDIRECT_CODES and "location" in response.headers:
@@ -281,7 +292,7 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
 
-    async def _fetch_one(self, url: str, headers: dict[str, str]) -> Response:
+    async def _fetch_one(self, url: str, headers: dict[str, str], decode: bool = True) -> Response:
         assert self._client is not None
         cap = self.config.max_bytes
         async with self._client.stream("GET", url, headers=headers) as resp:
@@ -293,7 +304,7 @@ class Fetcher:
                 raise FetchError(f"body too large: Content-Length {int(declared)} exceeds {cap} bytes",
                                  status=resp.status_code)
             # decoded here, not by httpx: its decoders inflate a whole chunk at once, whatever it grows to
-            decoder = _BodyDecoder(resp_headers.get("content-encoding", ""), cap)
+            decoder = _BodyDecoder(resp_headers.get("content-encoding", "") if decode else "", cap)
             chunks: list[bytes] = []
             raw_size = size = 0
             try:

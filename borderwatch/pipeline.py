@@ -6,10 +6,14 @@ Pure decisions live in feeds / extract / detect; storage lives in ``models``; Pr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from borderwatch.config import Config
 from borderwatch.detect.types import Detection
@@ -17,6 +21,8 @@ from borderwatch.errors import BlockedURLError, FeedParseError, FetchError
 from borderwatch.extract import Extracted, PageJob, PageResult, analyse_page, content_hash
 from borderwatch.feeds import FeedEntry, ParsedFeed, parse_feed
 from borderwatch.net import Fetcher
+
+T = TypeVar("T")
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
                "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
@@ -108,28 +114,36 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
     """Fetch every page (bounded globally and per host) and analyse each as soon as it arrives, in ``pool``
     (extraction and detection are CPU-bound) or inline when pool is None."""
     loop = asyncio.get_running_loop()
-    analyse = partial(analyse_page, timeout=config.pipeline.extract_timeout, max_bytes=config.pipeline.max_html_bytes)
+    analyse = partial(analyse_page, timeout=config.pipeline.extract_timeout, max_bytes=config.pipeline.max_html_bytes,
+                      decode_cap=config.network.max_bytes)
+    # pages fetched but not yet analysed are bounded: fetching outruns extraction, and each page is ~100 KB+
+    in_flight = asyncio.Semaphore(max(config.network.concurrency, 4 * (config.pipeline.extract_workers or os.cpu_count() or 2)))
     async with Fetcher(config.network) as fetcher:
         fetcher.trust(trusted_urls)
 
         async def one(index: int, task: PageTask) -> ArticleRecord:
+            async with in_flight:
+                return await fetch_and_analyse_one(index, task)
+
+        async def fetch_and_analyse_one(index: int, task: PageTask) -> ArticleRecord:
             entry = task.entry
             html: bytes | None = None
-            status = final_url = None
+            status = final_url = encoding = None
             fetch_status, error = "ok", None
             try:
-                resp = await fetcher.get(entry.url, accept=PAGE_ACCEPT)
+                # left compressed: the worker decodes it, off this process's CPU
+                resp = await fetcher.get(entry.url, accept=PAGE_ACCEPT, decode=False)
                 status, final_url = resp.status, resp.url
                 if resp.content_type not in HTML_TYPES:
                     fetch_status, error = "unsupported", f"not an HTML page: {resp.content_type}"
                 else:
-                    html = resp.content
+                    html, encoding = resp.content, resp.headers.get("content-encoding")
             except BlockedURLError as exc:
                 fetch_status, error = "blocked", str(exc)
             except FetchError as exc:
                 fetch_status, error, status = "fetch_failed", str(exc), exc.status
             job = PageJob(index, html, final_url or entry.url, entry.title, entry.summary, task.language,
-                          entry.published.isoformat() if entry.published else None)
+                          entry.published.isoformat() if entry.published else None, encoding)
             try:
                 result = analyse(job) if pool is None else await loop.run_in_executor(pool, analyse, job)
             except BrokenExecutor:
@@ -141,7 +155,29 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
                 fetch_status, error = "extraction_failed", result.extracted.error
             return ArticleRecord(task.feed_id, entry, final_url, status, fetch_status, error, result)
 
-        return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(tasks))))
+        order = interleave_hosts(range(len(tasks)), key=lambda i: urlsplit(tasks[i].entry.url).hostname or "")
+        records: list[ArticleRecord | None] = [None] * len(tasks)
+
+        async def keep(i: int) -> None:
+            records[i] = await one(i, tasks[i])
+
+        await asyncio.gather(*(keep(i) for i in order))
+        return [r for r in records if r is not None]
+
+
+def interleave_hosts(items: Iterable[T], key: Callable[[T], str]) -> list[T]:
+    """Round-robin over hosts (a, a, a, b, b, c -> a, b, c, a, b, a): requests start in this order, so a
+    batch keeps many hosts busy instead of queueing on one host's limit."""
+    queues: dict[str, deque[T]] = {}
+    for item in items:
+        queues.setdefault(key(item), deque()).append(item)
+    out: list[T] = []
+    while queues:
+        for host in list(queues):
+            out.append(queues[host].popleft())
+            if not queues[host]:
+                del queues[host]
+    return out
 
 
 def _unanalysed(job: PageJob, error: str) -> PageResult:

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from prefect import flow, get_run_logger, task
@@ -51,8 +51,11 @@ class RunSummary:
     alerts_queued: int = 0
     alerts_sent: int = 0
     alerts_failed: int = 0
-    seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # the whole pass
+    seconds_feeds: float = 0.0  # fetching and parsing feeds
+    seconds_pages: float = 0.0  # fetching pages, extraction and detection in the pool
+    seconds_store: float = 0.0  # storing articles and mentions, clustering, queueing alerts
+    seconds_deliver: float = 0.0
 
 
 @task(name="fetch-feeds", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
@@ -109,7 +112,9 @@ def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome]
 @task(name="process-articles", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
 def process_articles(config: Config, db: Database, batch: list[PageTask], pool, trusted: list[str]) -> dict:
     """Fetch a batch of pages, extract and detect on all cores, store articles, mentions, events, alerts."""
+    started = time.monotonic()
     records = asyncio.run(fetch_and_analyse(config, batch, pool, trusted))
+    fetched = time.monotonic()
     with db.session() as s:
         inserted = store.save_articles(s, records)
         article_ids = [a for a, _ in inserted]
@@ -122,6 +127,7 @@ def process_articles(config: Config, db: Database, batch: list[PageTask], pool, 
         "extraction_failed": sum(r.fetch_status != "ok" for _, r in inserted),
         "mentions": sum(len(r.result.detection.events) for _, r in inserted if r.result.detection.relevant),
         "events_new": len(created), "events_updated": len(updated), "alerts_queued": queued,
+        "seconds_pages": fetched - started, "seconds_store": time.monotonic() - fetched,
     }
 
 
@@ -251,7 +257,9 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
     db = Database(config.database_url)  # migrates to the newest schema first
     summary = RunSummary()
     try:
+        phase = time.monotonic()
         outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(config, db)
+        summary.seconds_feeds = time.monotonic() - phase
         summary.feeds = len(feeds)
         page_tasks = select_new_entries(config, db, outcomes, feeds, summary)
         if page_tasks:
@@ -260,12 +268,15 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
                 for batch in batched(page_tasks, config.pipeline.batch_size):
                     for key, value in process_articles(config, db, batch, pool, trusted).items():
                         setattr(summary, key, getattr(summary, key) + value)
+        phase = time.monotonic()
         summary.alerts_sent, summary.alerts_failed = deliver_alerts(config, db)
+        summary.seconds_deliver = time.monotonic() - phase
     finally:
         db.dispose()
-    summary.seconds = round(time.monotonic() - started, 2)
-    logger.info("run finished: %s", {k: v for k, v in asdict(summary).items() if v and k != "errors"})
-    return asdict(summary)
+    summary.seconds = time.monotonic() - started
+    result = {k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(summary).items()}
+    logger.info("run finished: %s", {k: v for k, v in result.items() if v})
+    return result
 
 
 if __name__ == "__main__":

@@ -1,0 +1,275 @@
+"""The benchmark run behind ``python -m bench``: bare trafilatura vs the full ``monitor`` flow over a local feed world, then a pass with
+nothing new. Prints a table and, per database, one JSON line:
+{"pages", "baseline_pages_per_s", "pipeline_pages_per_s", "ratio", "rerun_seconds", "peak_rss_mb", "db", "cores"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+for _var in ("BORDERWATCH_CONFIG", "BORDERWATCH_DATABASE_URL", "BORDERWATCH_ALERT_URLS"):
+    os.environ.pop(_var, None)
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from bench.memory import CpuWatch, TreeMemory  # noqa: E402
+from bench.world import BenchWorld, load_pages  # noqa: E402
+
+# What borderwatch.extract.extract_article passes to trafilatura: the baseline must do the same work.
+EXTRACT_KWARGS = dict(fast=True, include_comments=False, with_metadata=True, include_tables=True,
+                      include_images=False)
+RESET_EVERY = 100  # as the pool workers do (borderwatch.extract.RESET_EVERY)
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _ceiling_worker(barrier, results, pages_dir, extra_dir, items: list[tuple[str, int]]) -> None:
+    import trafilatura
+    from trafilatura.meta import reset_caches
+
+    pages = load_pages(pages_dir, extra_dir)
+    html = {i: pages[i].html for i in {index for _, index in items}}
+    del pages
+    trafilatura.bare_extraction(html[items[0][1]], url=items[0][0], **EXTRACT_KWARGS)  # warm
+    reset_caches()
+    barrier.wait()
+    started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
+    for n, (url, index) in enumerate(items, 1):
+        trafilatura.bare_extraction(html[index], url=url, **EXTRACT_KWARGS)
+        if n % RESET_EVERY == 0:
+            reset_caches()
+    results.put((started, time.perf_counter()))
+
+
+def bare_trafilatura(world: BenchWorld, pages_dir: Path | None, extra_dir: Path | None, workers: int = 1) -> float:
+    """Pages per second of bare trafilatura over the slots the pipeline fetches, in ``workers`` fresh processes
+    at once (each warmed up, then started together). One worker is the baseline; ``cores`` workers show what
+    this machine's cores give together (vCPUs sharing a physical core, or a busy host, give far less than
+    ``cores`` times one process)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(workers), ctx.SimpleQueue()
+    items = list(zip(world.pages, world.page_index, strict=True))
+    procs = [ctx.Process(target=_ceiling_worker, args=(barrier, results, pages_dir, extra_dir, items[w::workers]),
+                         daemon=True) for w in range(workers)]
+    for proc in procs:
+        proc.start()
+    spans = []
+    while len(spans) < len(procs):
+        if results.empty():
+            if not all(p.is_alive() for p in procs) and results.empty():
+                time.sleep(0.5)  # a worker that finished may still be flushing its result
+                if results.empty():
+                    raise RuntimeError("a trafilatura worker died (see its traceback above)")
+            time.sleep(0.05)
+            continue
+        spans.append(results.get())
+    for proc in procs:
+        proc.join()
+    return len(items) / (max(end for _, end in spans) - min(start for start, _ in spans))
+
+
+def bench_config(database_url: str, feeds: list[str], sink: str, per_feed: int):
+    from borderwatch.config import load_config
+
+    return load_config(None, env={}, overrides={
+        "database_url": database_url,
+        "feeds": [{"name": f"bench feed {i}", "url": url} for i, url in enumerate(feeds)],
+        "alerts": [{"url": sink, "name": "bench-sink",
+                    "kinds": ["territorial", "troop_movement", "statement", "cooperation", "attack",
+                              "threat_assessment"]}],
+        "pipeline": {"max_entries_per_feed": max(200, per_feed)},
+        "delivery": {"min_interval": 0},
+    })
+
+
+class Databases:
+    """A fresh SQLite file, or a fresh database on a Postgres server (dropped afterwards)."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self._drops: list[tuple[str, str]] = []
+
+    def sqlite(self) -> str:
+        return f"sqlite:///{self.tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+
+    def postgres(self, admin_url: str) -> str:
+        import sqlalchemy as sa
+
+        admin_url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        name = f"bw_bench_{uuid.uuid4().hex[:10]}"
+        engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        self._drops.append((admin_url, name))
+        return sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        import sqlalchemy as sa
+
+        for admin_url, name in self._drops:
+            engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+
+
+def run_db(label: str, url: str, world: BenchWorld, sink: str, memory: TreeMemory) -> dict:
+    from flows.monitor import run_monitor
+
+    n = len(world.pages)
+    first = bench_config(url, world.feeds, sink, math.ceil(n / max(1, len(world.feeds))))
+    watch = CpuWatch()
+    summary = run_monitor(first)
+    cpu = watch.stop()
+    flow_seconds = cpu["wall"]
+    if summary["articles_stored"] != n:
+        print(f"bench: warning: {summary['articles_stored']} articles stored for {n} pages "
+              f"({summary['feeds_failed']} feeds failed)", file=sys.stderr)
+    rerun_cfg = bench_config(url, world.rerun_feeds, sink, math.ceil(n / max(1, len(world.rerun_feeds))))
+    started = time.perf_counter()
+    known = run_monitor(rerun_cfg)  # new feeds listing known items only: index lookups, no page fetched
+    known_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    rerun = run_monitor(rerun_cfg)  # the same feeds again: every one answers 304
+    rerun_seconds = time.perf_counter() - started
+    if rerun["feeds_not_modified"] != len(world.rerun_feeds) or rerun["entries_new"]:
+        print(f"bench: warning: rerun was not all-304: {rerun}", file=sys.stderr)
+    return {"label": label, "flow_seconds": flow_seconds, "cpu": cpu, "summary": summary, "known_seconds": known_seconds,
+            "known": known, "rerun_seconds": rerun_seconds, "rerun": rerun}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=1000,
+                    help="page URLs in the world; the 181 pages are reused under several URLs (default 1000)")
+    ap.add_argument("--feeds", type=int, default=20, help="feeds listing those pages (default 20)")
+    ap.add_argument("--rerun-feeds", type=int, default=50,
+                    help="feeds in the passes with nothing new (default 50)")
+    ap.add_argument("--postgres", metavar="ADMIN_URL",
+                    help="also run on Postgres: a throwaway database is created on this server and dropped")
+    ap.add_argument("--no-sqlite", action="store_true", help="skip SQLite (with --postgres)")
+    ap.add_argument("--extra-dir", type=Path, help="more pages: a directory of *.html or *.html.gz files")
+    ap.add_argument("--pages-dir", type=Path, help="replace the AEB pages with this directory")
+    args = ap.parse_args(argv)
+    if args.pages < 1 or args.feeds < 1 or args.rerun_feeds < 1:
+        ap.error("--pages, --feeds and --rerun-feeds must be at least 1")
+
+    console = Console(width=120)
+    memory = TreeMemory().start()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="borderwatch-bench-") as tmp, \
+            BenchWorld(args.pages, args.feeds, args.rerun_feeds, pages_dir=args.pages_dir,
+                       extra_dir=args.extra_dir) as world:
+        memory.roles[world.pid] = "world-server"
+        console.print(f"world: {len(world.pages)} page URLs, {len(world.feeds)} feeds, "
+                      f"{len(world.rerun_feeds)} rerun feeds on {world.hosts} loopback hosts")
+        watch = CpuWatch()
+        base_pps = bare_trafilatura(world, args.pages_dir, args.extra_dir)
+        base_cpu = watch.stop()
+        console.print(f"baseline (bare trafilatura, 1 process): {base_pps:.1f} pages/s")
+        ncores = cores()
+        watch = CpuWatch()
+        ceiling_pps = bare_trafilatura(world, args.pages_dir, args.extra_dir, ncores)
+        ceiling_cpu = watch.stop()
+        console.print(f"bare trafilatura in {ncores} processes at once: {ceiling_pps:.1f} pages/s "
+                      f"({ceiling_pps / base_pps:.2f} x one process)")
+        baseline_peak = memory.peak_mb
+
+        started = time.perf_counter()
+        from prefect.testing.utilities import prefect_test_harness
+
+        import flows.monitor  # noqa: F401  (Prefect's import is not the pipeline's cost either)
+
+        import_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        dbs = Databases(Path(tmp))
+        sink = f"json://{world.feeds[0].split('://', 1)[1].split('/', 1)[0]}/alerts"
+        with prefect_test_harness(server_startup_timeout=120):
+            prefect_seconds = time.perf_counter() - started
+            console.print(f"Prefect ephemeral API up in {prefect_seconds:.1f}s (imports {import_seconds:.1f}s)")
+            try:
+                targets = [] if args.no_sqlite else [("sqlite", dbs.sqlite())]
+                if args.postgres:
+                    targets.append(("postgres", dbs.postgres(args.postgres)))
+                for label, url in targets:
+                    memory.reset()
+                    res = run_db(label, url, world, sink, memory)
+                    res["peak_rss_all_mb"] = max(baseline_peak, memory.peak_mb)
+                    res["peak_rss_mb"] = memory.pipeline_peak_mb
+                    res["memory"] = memory.breakdown()
+                    results.append(res)
+                    console.print(f"{label}: flow {res['flow_seconds']:.1f}s, rerun {res['rerun_seconds']:.2f}s")
+            finally:
+                dbs.drop_all()
+
+    lines = []
+    table = Table(title=f"borderwatch benchmark: {args.pages} pages, {args.feeds} feeds, {ncores} cores")
+    table.add_column("measure")
+    for res in results:
+        table.add_column(res["label"], justify="right")
+    pipeline_pps = [args.pages / r["flow_seconds"] for r in results]
+
+    def row(name: str, values: list) -> None:
+        table.add_row(name, *[str(v) for v in values])
+
+    row("baseline pages/s (bare trafilatura, 1 process)", [f"{base_pps:.1f}"] * len(results))
+    row("pipeline pages/s (monitor flow, wall)", [f"{p:.1f}" for p in pipeline_pps])
+    row("ratio (pipeline / baseline)", [f"{p / base_pps:.2f}" for p in pipeline_pps])
+    row(f"ceiling: bare trafilatura in {ncores} processes / 1 process", [f"{ceiling_pps / base_pps:.2f}"] * len(results))
+    row("flow seconds", [f"{r['flow_seconds']:.2f}" for r in results])
+    row("articles stored / flagged relevant", [f"{r['summary']['articles_stored']} / {r['summary']['articles_flagged']}"
+                                               for r in results])
+    row("extraction fell back to feed summary", [r["summary"]["extraction_failed"] for r in results])
+    row("mentions / events / alerts queued, sent",
+        [f"{r['summary']['mentions']} / {r['summary']['events_new']} / {r['summary']['alerts_queued']}, "
+         f"{r['summary']['alerts_sent']}" for r in results])
+    row(f"pass over {args.rerun_feeds} new feeds of known items, s", [f"{r['known_seconds']:.2f}" for r in results])
+    row(f"rerun: {args.rerun_feeds} feeds all 304, s", [f"{r['rerun_seconds']:.2f}" for r in results])
+    row("CPU of this process tree during the flow, cores", [f"{r['cpu']['tree_cores']:.2f}" for r in results])
+    row("other load on the machine (baseline / ceiling / flow), cores",
+        [f"{base_cpu['other_cores']:.2f} / {ceiling_cpu['other_cores']:.2f} / {r['cpu']['other_cores']:.2f}"
+         for r in results])
+    row("Prefect ephemeral API start-up, s (not in the above)", [f"{prefect_seconds:.1f}"] * len(results))
+    row("peak RSS of the pipeline (main + pool workers), MB", [f"{r['peak_rss_mb']:.0f}" for r in results])
+    row("peak RSS of the whole tree (+ Prefect API server, world server), MB",
+        [f"{r['peak_rss_all_mb']:.0f}" for r in results])
+    row("  at the peak, by process", [", ".join(f"{k} {v:.0f}" for k, v in sorted(r["memory"].items()))
+                                      for r in results])
+    console.print(table)
+    for res, pps in zip(results, pipeline_pps, strict=True):
+        lines.append(json.dumps({
+            "pages": args.pages, "baseline_pages_per_s": round(base_pps, 1), "pipeline_pages_per_s": round(pps, 1),
+            "ratio": round(pps / base_pps, 2), "rerun_seconds": round(res["rerun_seconds"], 2),
+            "peak_rss_mb": res["peak_rss_mb"], "peak_rss_all_mb": res["peak_rss_all_mb"],
+            "db": res["label"], "cores": ncores,
+            "parallel_ceiling": round(ceiling_pps / base_pps, 2),
+        }))
+    busy = max([base_cpu["other_cores"], ceiling_cpu["other_cores"]] + [r["cpu"]["other_cores"] for r in results])
+    if busy > 0.2:
+        console.print(f"[yellow]warning: other processes used up to {busy:.2f} cores during the measurements; "
+                      "the figures are low. Run again on a quiet machine.[/yellow]")
+    memory.stop()
+    sys.stdout.flush()
+    for line in lines:
+        print(line, flush=True)
+    return 0
