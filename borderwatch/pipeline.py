@@ -122,10 +122,6 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
         fetcher.trust(trusted_urls)
 
         async def one(index: int, task: PageTask) -> ArticleRecord:
-            async with in_flight:
-                return await fetch_and_analyse_one(index, task)
-
-        async def fetch_and_analyse_one(index: int, task: PageTask) -> ArticleRecord:
             entry = task.entry
             html: bytes | None = None
             status = final_url = encoding = None
@@ -159,7 +155,8 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
         records: list[ArticleRecord | None] = [None] * len(tasks)
 
         async def keep(i: int) -> None:
-            records[i] = await one(i, tasks[i])
+            async with in_flight:
+                records[i] = await one(i, tasks[i])
 
         await asyncio.gather(*(keep(i) for i in order))
         return [r for r in records if r is not None]

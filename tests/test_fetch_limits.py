@@ -130,3 +130,36 @@ def test_same_origin_as_a_configured_feed_and_allow_private_are_allowed():
 def test_only_http_schemes(url):
     with pytest.raises(BlockedURLError, match="scheme"):
         fetch(url, net=NetworkConfig(allow_private=True))
+
+
+def test_a_busy_host_does_not_hold_up_other_hosts():
+    """Requests queued for one host's limit must not occupy the global slots other hosts need."""
+    import time
+
+    from tests.servers import slow
+
+    with ScriptedServer("127.0.0.1") as busy, ScriptedServer("127.0.0.2") as other:
+        busy.routes["/slow"] = slow(1.0, static(b"<html>slow</html>", "text/html"))
+        other.routes["/fast"] = static(b"<html>fast</html>", "text/html")
+        net = NetworkConfig(allow_private=True, concurrency=2, per_host=1, timeout=5, deadline=10)
+
+        async def go():
+            async with Fetcher(net) as f:
+                async def timed(url):
+                    started = time.monotonic()
+                    await f.get(url)
+                    return time.monotonic() - started
+                slow_ones = [asyncio.create_task(timed(busy.url("/slow"))) for _ in range(3)]
+                await asyncio.sleep(0.1)
+                fast = await timed(other.url("/fast"))
+                await asyncio.gather(*slow_ones)
+                return fast
+
+        assert asyncio.run(go()) < 0.5
+
+
+def test_interleave_hosts_round_robin():
+    from borderwatch.pipeline import interleave_hosts
+
+    items = ["a1", "a2", "a3", "b1", "b2", "c1"]
+    assert interleave_hosts(items, key=lambda s: s[0]) == ["a1", "b1", "c1", "a2", "b2", "a3"]
