@@ -55,3 +55,16 @@ def test_past_year_heading_a_sentence_is_background_with_a_timestamp():
     text = ("In July 2021, as the former republic collapsed, more than 1,000 Afghan government soldiers fled "
             "into Tajikistan and Uzbekistan.")
     assert not detect(text, published="2026-11-18T09:00:00+00:00").alert_events
+
+
+def test_relative_dates_count_back_from_published():
+    from datetime import date
+
+    from borderwatch.detect.dates import event_date
+
+    pub = date(2026, 11, 25)
+    assert event_date("Fighters took the town yesterday.", pub, 2026) == "2026-11-24"
+    assert event_date("Last week fighters seized the district centre.", pub, 2026) == "2026-11-18"
+    assert event_date("Боевики захватили уезд на прошлой неделе.", pub, 2026) == "2026-11-18"
+    assert event_date("The post fell three days ago.", pub, 2026) == "2026-11-22"
+    assert event_date("The post fell.", pub, 2026) is None

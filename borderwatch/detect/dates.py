@@ -23,6 +23,14 @@ _MD = re.compile(rf"\b(?P<m>{_MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s
 _DM = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MON})\.?(?:,?\s+(?P<y>(?:19|20)\d\d))?\b", re.I)
 _ISO = re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b")
 _WD = re.compile(r"\b(?:on|last|в|во)\s+(?P<w>" + "|".join(_WEEKDAYS) + r")\b", re.I)
+# Relative dates, counted back from ``published`` ("last week" is taken as seven days back: near enough to
+# cluster the report with the event it recalls).
+_RELATIVE_DAYS = {"yesterday": 1, "last week": 7, "вчера": 1, "накануне": 1, "на прошлой неделе": 7}
+_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "два": 2, "две": 2, "три": 3,
+                  "четыре": 4, "пять": 5, "шесть": 6}
+_RELATIVE = re.compile(r"\b(?:(?P<rel>yesterday|last week|вчера|накануне|на прошлой неделе)"
+                       r"|(?P<n>\d|two|three|four|five|six|два|две|три|четыре|пять|шесть)\s+(?:days ago|дня назад|дней назад))\b",
+                       re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _DIGIT = re.compile(r"\d")
 
@@ -66,6 +74,14 @@ def event_date(sentence: str, published: date | None, ref_year: int | None) -> s
             wd = _WEEKDAYS[m["w"].lower()]
             delta = (published.weekday() - wd) % 7
             return (published - timedelta(days=delta)).isoformat()
+        m = _RELATIVE.search(sentence)
+        if m:
+            if m["n"]:
+                n = m["n"].lower()
+                days = int(n) if n.isdigit() else _SMALL_NUMBERS[n]
+            else:
+                days = _RELATIVE_DAYS[m["rel"].lower()]
+            return (published - timedelta(days=days)).isoformat()
     return None
 
 
