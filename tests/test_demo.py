@@ -37,3 +37,4 @@ def test_demo_twice(tmp_path, monkeypatch):
     assert second["entries_new"] == 0 and second["articles_stored"] == 0
     assert second["alerts_queued"] == 0 and second["alerts_sent"] == 0 and second["delivered"] == []
     assert second["feeds_not_modified"] == 5
+    assert first["events_corroborated"] >= 3  # outlets on their own addresses: distinct sources

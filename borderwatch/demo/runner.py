@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -31,6 +32,42 @@ def demo_paths() -> tuple[Path, Path]:
     return base / "demo.db", base / "demo-alerts.jsonl"
 
 
+_SENTINEL = "http://demo-world.invalid"
+
+
+def _outlet(feed: dict) -> str:
+    """The outlet a feed belongs to: its file name ("/feeds/kabul-wire.rss" -> "kabul-wire")."""
+    return feed["path"].rsplit("/", 1)[-1].split(".", 1)[0]
+
+
+def _outlet_servers(feeds: list[dict], port: int) -> dict[str, WorldServer]:
+    """One server per outlet, on its own loopback address (127.0.0.1, .2, ...) and the same port, so each
+    outlet is a source of its own (corroboration counts distinct sources). Where only 127.0.0.1 can be bound
+    (macOS), every outlet shares it."""
+    servers: dict[str, WorldServer] = {}
+    for i, feed in enumerate(feeds):
+        host = f"127.0.0.{i + 1}"
+        try:
+            servers[_outlet(feed)] = WorldServer(host=host, port=port)
+        except OSError as exc:
+            if i == 0:
+                raise BorderwatchError(f"cannot serve the sample world on {host}:{port}: {exc.strerror} "
+                                       "(choose another with --port)") from None
+            servers[_outlet(feed)] = next(iter(servers.values()))
+    return servers
+
+
+def _routes(world: dict[str, tuple[str, bytes]], servers: dict[str, WorldServer]) -> dict[str, tuple[str, bytes]]:
+    """Point every link at the server of the outlet whose path it is under (/kabul-wire/... -> Kabul Wire)."""
+    first = next(iter(servers.values())).base_url
+    out = {}
+    for path, (ctype, body) in world.items():
+        for outlet, server in servers.items():
+            body = body.replace(f"{_SENTINEL}/{outlet}/".encode(), f"{server.base_url}/{outlet}/".encode())
+        out[path] = (ctype, body.replace(_SENTINEL.encode(), first.encode()))
+    return out
+
+
 def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool = False,
              console: Console | None = None) -> dict:
     from borderwatch.demo.world import FEEDS, load_world
@@ -42,13 +79,11 @@ def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool =
     if fresh:
         for path in (db_path, sink_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
             path.unlink(missing_ok=True)
-    try:
-        server = WorldServer(host="127.0.0.1", port=port)
-    except OSError as exc:
-        raise BorderwatchError(f"cannot serve the sample world on 127.0.0.1:{port}: {exc.strerror} "
-                               "(choose another with --port)") from None
-    for path, (ctype, body) in load_world(server.base_url).items():
-        server.set(path, ctype, body)
+    servers = _outlet_servers(FEEDS, port)
+    main = next(iter(servers.values()))
+    for path, (ctype, body) in _routes(load_world(_SENTINEL), servers).items():
+        for server in dict.fromkeys(servers.values()):
+            server.set(path, ctype, body)
     lock = threading.Lock()
     delivered: list[dict] = []
 
@@ -60,20 +95,35 @@ def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool =
             fh.write(json.dumps(message, ensure_ascii=False) + "\n")
         delivered.append(message)
 
-    server.on_post = sink
+    main.on_post = sink
     env = {k: v for k, v in os.environ.items() if k != ENV_CONFIG}
     overrides = {
         "database_url": database_url or f"sqlite:///{db_path}",
-        "feeds": [{"name": f["name"], "url": server.base_url + f["path"], "language": f.get("language"),
+        "feeds": [{"name": f["name"], "url": servers[_outlet(f)].base_url + f["path"], "language": f.get("language"),
                    "tags": f.get("tags", [])} for f in FEEDS],
-        "alerts": [{"url": f"json://127.0.0.1:{server.httpd.server_address[1]}/alerts", "name": "demo-sink"}],
+        "alerts": [{"url": f"json://{main.base_url.split('://', 1)[1]}/alerts", "name": "demo-sink"}],
         "delivery": {"min_interval": 0},
     }
     config = load_config(None, env=env, overrides=overrides)
-    with server:
+    with contextlib.ExitStack() as stack:
+        for server in dict.fromkeys(servers.values()):
+            stack.enter_context(server)
         summary = run_monitor(config)
+    summary["events_corroborated"] = _corroborated(config.database_url)
     _report(console, summary, delivered, config.database_url, sink_path)
     return {**summary, "delivered": delivered, "database_url": config.database_url}
+
+
+def _corroborated(database_url: str) -> int:
+    from models import queries
+    from models.db import Database
+
+    db = Database(database_url, migrate=False)
+    try:
+        with db.session() as s:
+            return len(queries.events(s, min_sources=2, limit=100_000))
+    finally:
+        db.dispose()
 
 
 def _report(console: Console, summary: dict, delivered: list[dict], database_url: str, sink_path: Path) -> None:
@@ -82,7 +132,8 @@ def _report(console: Console, summary: dict, delivered: list[dict], database_url
                        ("feeds failed", "feeds_failed"), ("new entries", "entries_new"),
                        ("articles stored", "articles_stored"), ("items flagged (relevant)", "articles_flagged"),
                        ("extraction fell back to feed summary", "extraction_failed"), ("new events", "events_new"),
-                       ("earlier events reported again", "events_updated"), ("alerts queued", "alerts_queued"),
+                       ("earlier events reported again", "events_updated"),
+                       ("events reported by 2+ outlets (all runs)", "events_corroborated"), ("alerts queued", "alerts_queued"),
                        ("alerts sent", "alerts_sent"), ("alerts failed", "alerts_failed")):
         table.add_row(label, str(summary.get(key, 0)))
     console.print(table)
