@@ -88,14 +88,11 @@ def serve(config: ConfigOpt = None,
           timezone: Annotated[str, typer.Option(help="timezone of the schedule")] = "UTC",
           name: Annotated[str, typer.Option(help="deployment name")] = "borderwatch-monitor") -> None:
     """Run the monitor on a schedule in this process (needs a Prefect server: 'prefect server start')."""
-    cfg = _config(config)
-    from prefect.schedules import Cron
+    cfg = _config(config)  # validated here: a bad file fails now, not at the first scheduled run
+    from flows.monitor import serve_monitor
 
-    from flows.monitor import monitor
-
-    params = {"config_path": str(Path(cfg.source).resolve())} if config or os.environ.get(ENV_CONFIG) else {}
-    monitor.serve(name=name, schedules=[Cron(cron, timezone=timezone)], global_limit=1,
-                  parameters=params)
+    serve_monitor(str(Path(cfg.source).resolve()) if config or os.environ.get(ENV_CONFIG) else None,
+                  cron=cron, timezone=timezone, name=name)
 
 
 @app.command()

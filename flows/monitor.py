@@ -279,5 +279,14 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
     return result
 
 
+def serve_monitor(config_path: str | None, *, cron: str = "*/15 * * * *", timezone: str = "UTC",
+                  name: str = "borderwatch-monitor") -> None:
+    """Serve the monitor on a cron schedule from this process (needs a Prefect server), one run at a time."""
+    from prefect.schedules import Cron
+
+    monitor.serve(name=name, schedules=[Cron(cron, timezone=timezone)], global_limit=1,
+                  parameters={"config_path": config_path} if config_path else {})
+
+
 if __name__ == "__main__":
     monitor()
