@@ -72,6 +72,20 @@ def _iso(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def _entry(link, base_url: str | None, guid, title, summary, published: datetime | None, author) -> FeedEntry | None:
+    """One entry from a feed's (untrusted, loosely typed) fields; None when its link is missing or malformed."""
+    if not isinstance(link, str) or not link.strip():
+        return None
+    try:
+        link = urljoin(base_url, link.strip()) if base_url else link.strip()
+        canonical = canonical_url(link)
+    except ValueError:  # "http://host:99999/", "http://[oops/": skip the entry, keep the feed
+        return None
+    return FeedEntry(guid=str(guid or link)[:1000], url=link, canonical_url=canonical, title=_plain(str(title or "")),
+                     summary=_plain(str(summary or "")), published=published,
+                     author=str(author) if author else None)
+
+
 def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_url: str | None = None,
                limit: int | None = None) -> ParsedFeed:
     """Parse feed bytes. Raises FeedParseError when nothing usable is there."""
@@ -107,19 +121,13 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_ur
         if not link:
             links = [lk.get("href") for lk in item.get("links", []) if lk.get("href")]
             link = links[0] if links else ""
-        if base_url and link:
-            link = urljoin(base_url, link)
-        if not link:
-            continue
-        guid = item.get("id") or item.get("guid") or link
         summary = item.get("summary") or ""
         if not summary and item.get("content"):
             summary = item["content"][0].get("value", "")
-        entries.append(FeedEntry(
-            guid=str(guid)[:1000], url=link, canonical_url=canonical_url(link), title=_plain(item.get("title", "")),
-            summary=_plain(summary), published=_when(item.get("published_parsed") or item.get("updated_parsed")),
-            author=item.get("author"),
-        ))
+        entry = _entry(link, base_url, item.get("id") or item.get("guid"), item.get("title"), summary,
+                       _when(item.get("published_parsed") or item.get("updated_parsed")), item.get("author"))
+        if entry is not None:
+            entries.append(entry)
     if not entries:
         raise FeedParseError("entries have no links" + (f"; {problem}" if problem else ""))
     return ParsedFeed(entries, parsed.feed.get("title"), problem)
@@ -136,17 +144,13 @@ def _parse_json_feed(content: bytes, base_url: str | None, limit: int | None) ->
     for item in (data.get("items") or [])[: limit or None]:
         if not isinstance(item, dict):
             continue
-        link = item.get("url") or item.get("external_url")
-        if not link:
-            continue
-        if base_url:
-            link = urljoin(base_url, link)
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
-        entries.append(FeedEntry(
-            guid=str(item.get("id") or link)[:1000], url=link, canonical_url=canonical_url(link),
-            title=_plain(item.get("title", "")),
-            summary=_plain(item.get("summary") or item.get("content_text") or item.get("content_html") or ""),
-            published=_iso(item.get("date_published") or item.get("date_modified")),
-            author=(authors[0].get("name") if authors and isinstance(authors[0], dict) else None),
-        ))
+        published = item.get("date_published") or item.get("date_modified")
+        entry = _entry(item.get("url") or item.get("external_url"), base_url, item.get("id"), item.get("title"),
+                       item.get("summary") or item.get("content_text") or item.get("content_html") or "",
+                       _iso(published) if isinstance(published, str) else None,
+                       authors[0].get("name") if isinstance(authors, list) and authors and isinstance(authors[0], dict)
+                       else None)
+        if entry is not None:
+            entries.append(entry)
     return ParsedFeed(entries, data.get("title"), None)

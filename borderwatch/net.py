@@ -291,6 +291,8 @@ class Fetcher:
             raise FetchError(f"timed out ({type(exc).__name__})") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+        except (httpx.InvalidURL, ValueError) as exc:  # a malformed URL or Location header ("http://[oops/")
+            raise FetchError(f"invalid URL: {exc}") from None
 
     async def _fetch_one(self, url: str, headers: dict[str, str], decode: bool = True) -> Response:
         assert self._client is not None

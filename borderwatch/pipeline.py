@@ -105,6 +105,9 @@ async def _fetch_feed(fetcher: Fetcher, req: FeedRequest, config: Config) -> Fee
                             limit=config.pipeline.max_entries_per_feed)
     except FeedParseError as exc:
         return FeedOutcome(req.feed_id, resp.status, error=f"unusable feed: {exc}", seconds=loop.time() - started)
+    except Exception as exc:  # a parser bug on one feed's bytes must not stop the other feeds: record it
+        return FeedOutcome(req.feed_id, resp.status, error=f"unusable feed: {type(exc).__name__}: {exc}"[:500],
+                           seconds=loop.time() - started)
     return FeedOutcome(req.feed_id, resp.status, resp.headers.get("etag"), resp.headers.get("last-modified"),
                        parsed, seconds=loop.time() - started)
 
@@ -138,6 +141,8 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
                 fetch_status, error = "blocked", str(exc)
             except FetchError as exc:
                 fetch_status, error, status = "fetch_failed", str(exc), exc.status
+            except Exception as exc:  # whatever one page does, the batch goes on: keep the entry, say why
+                fetch_status, error = "fetch_failed", f"{type(exc).__name__}: {exc}"[:500]
             job = PageJob(index, html, final_url or entry.url, entry.title, entry.summary, task.language,
                           entry.published.isoformat() if entry.published else None, encoding)
             try:

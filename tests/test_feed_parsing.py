@@ -88,3 +88,16 @@ def test_wrong_declared_charset_still_parses():
     body = RSS2.replace(b'encoding="utf-8"', b'encoding="iso-8859-1"').replace(b"Second", "Сводка".encode())
     feed = parse_feed(body, {"content-type": "text/xml; charset=utf-8"})
     assert len(feed.entries) == 2
+
+
+def test_malformed_entry_links_are_skipped_not_fatal():
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [
+        {"id": "bad-port", "url": "http://example.org:99999/x", "title": "Bad port"},
+        {"id": "bad-host", "url": "http://[oops/", "title": 7},
+        {"id": 3, "url": "https://json.example/ok", "title": ["not", "a", "string"], "date_published": 12},
+    ]}
+    feed = parse_feed(json.dumps(doc).encode(), {"content-type": "application/feed+json"})
+    assert [e.url for e in feed.entries] == ["https://json.example/ok"]
+    assert feed.entries[0].guid == "3" and feed.entries[0].published is None
+    rss = RSS2.replace(b"https://news.example/a/1?utm_source=rss", b"http://[oops/")
+    assert [e.url for e in parse_feed(rss, {}, base_url="https://news.example/feed").entries] == ["https://news.example/a/2"]

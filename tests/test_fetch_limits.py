@@ -163,3 +163,10 @@ def test_interleave_hosts_round_robin():
 
     items = ["a1", "a2", "a3", "b1", "b2", "c1"]
     assert interleave_hosts(items, key=lambda s: s[0]) == ["a1", "b1", "c1", "a2", "b2", "a3"]
+
+
+def test_malformed_redirect_is_a_fetch_error():
+    with ScriptedServer() as srv:
+        srv.routes["/bad"] = redirect("http://[oops/")
+        with pytest.raises(FetchError, match="invalid URL"):
+            fetch(srv.url("/bad"), trusted=True)
