@@ -10,7 +10,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -67,6 +67,7 @@ class PageTask:
     feed_id: int
     entry: FeedEntry
     language: str | None = None
+    also_listed: list[tuple[int, FeedEntry]] = field(default_factory=list)  # other feeds' entries, same URL
 
 
 @dataclass(slots=True)

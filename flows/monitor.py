@@ -72,20 +72,28 @@ def fetch_feeds_task(config: Config, db: Database) -> tuple[list[FeedOutcome], d
 
 @task(name="select-new-entries", cache_policy=NO_CACHE)
 def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome], feeds: dict[int, Feed],
-                       summary: RunSummary) -> list[PageTask]:
-    """Record feed health; keep entries never seen (by GUID per feed, by canonical URL across feeds)."""
+                       summary: RunSummary) -> tuple[list[PageTask], dict[int, tuple[str | None, str | None]]]:
+    """Record feed health; keep entries never seen (by GUID per feed, by canonical URL across feeds).
+
+    Returns the pages to fetch, and the HTTP validators of the feeds that listed them: those are stored only
+    after the pages are (a run that dies half-way must not get a 304 for entries it never stored)."""
     logger = get_run_logger()
     tasks: list[PageTask] = []
+    deferred: dict[int, tuple[str | None, str | None]] = {}
     with db.session() as s:
         fresh_by_feed = {o.feed_id: store.new_entries(s, o.feed_id, o.entries) for o in outcomes if o.ok}
         known = store.known_articles(s, (e.canonical_url for es in fresh_by_feed.values() for e in es))
-        claimed: set[str] = set()
+        claimed: dict[str, PageTask] = {}
         entry_rows = []
         for o in outcomes:
             feed = feeds[o.feed_id]
             fresh = fresh_by_feed.get(o.feed_id, [])
+            pending = any(e.canonical_url not in known for e in fresh)
+            if pending and o.status != 304:
+                deferred[o.feed_id] = (o.etag, o.last_modified)
             _feed, transition = store.record_feed_outcome(s, o, len(fresh), config.pipeline,
-                                                          config.delivery.feed_failure_threshold)
+                                                          config.delivery.feed_failure_threshold,
+                                                          save_validators=not pending)
             if transition:
                 summary.alerts_queued += store.queue_ops_alert(s, config.alerts, transition[1], transition[0], feed.id)
             if not o.ok:
@@ -99,14 +107,14 @@ def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome]
             for entry in fresh:
                 if entry.canonical_url in known:  # another feed's article, stored before: remember the entry
                     entry_rows.append((o.feed_id, entry, known[entry.canonical_url]))
-                elif entry.canonical_url in claimed:  # listed twice in this run: fetched once
-                    entry_rows.append((o.feed_id, entry, None))
+                elif entry.canonical_url in claimed:  # listed twice in this run: fetched once, remembered twice
+                    claimed[entry.canonical_url].also_listed.append((o.feed_id, entry))
                 else:
-                    claimed.add(entry.canonical_url)
-                    tasks.append(PageTask(o.feed_id, entry, feed.language))
+                    claimed[entry.canonical_url] = task = PageTask(o.feed_id, entry, feed.language)
+                    tasks.append(task)
         store.record_entries(s, entry_rows)
     summary.entries_new = len(tasks)
-    return tasks
+    return tasks, deferred
 
 
 @task(name="process-articles", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
@@ -118,7 +126,9 @@ def process_articles(config: Config, db: Database, batch: list[PageTask], pool, 
     with db.session() as s:
         inserted = store.save_articles(s, records)
         article_ids = [a for a, _ in inserted]
-        store.record_entries(s, [(r.feed_id, r.entry, a) for a, r in inserted])
+        listed = {t.entry.canonical_url: t.also_listed for t in batch if t.also_listed}
+        store.record_entries(s, [(r.feed_id, r.entry, a) for a, r in inserted]
+                             + [(feed_id, e, a) for a, r in inserted for feed_id, e in listed.get(r.entry.canonical_url, [])])
         created, updated = store.cluster_mentions(s, article_ids, config.events.window_days)
         queued = store.queue_event_alerts(s, created + updated, config.alerts)
     return {
@@ -261,13 +271,15 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
         outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(config, db)
         summary.seconds_feeds = time.monotonic() - phase
         summary.feeds = len(feeds)
-        page_tasks = select_new_entries(config, db, outcomes, feeds, summary)
+        page_tasks, deferred_validators = select_new_entries(config, db, outcomes, feeds, summary)
         if page_tasks:
             trusted = [f.url for f in feeds.values()]
             with make_pool(config.pipeline.extract_workers) as pool:
                 for batch in batched(page_tasks, config.pipeline.batch_size):
                     for key, value in process_articles(config, db, batch, pool, trusted).items():
                         setattr(summary, key, getattr(summary, key) + value)
+        with db.session() as s:  # every new entry is stored: the feeds may answer 304 from now on
+            store.save_validators(s, deferred_validators)
         phase = time.monotonic()
         summary.alerts_sent, summary.alerts_failed = deliver_alerts(config, db)
         summary.seconds_deliver = time.monotonic() - phase

@@ -65,8 +65,12 @@ def is_due(feed: Feed, now: datetime) -> bool:
 
 
 def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, cfg: PipelineConfig,
-                        failure_threshold: int, now: datetime | None = None) -> tuple[Feed, tuple[str, str] | None]:
+                        failure_threshold: int, now: datetime | None = None, *,
+                        save_validators: bool = True) -> tuple[Feed, tuple[str, str] | None]:
     """Update a feed's health, validators and back-off after one fetch attempt.
+
+    ``save_validators=False`` keeps the old ETag / Last-Modified: while the feed's new entries are not stored
+    yet, a 304 on the next run would hide them (see ``save_validators``).
 
     Returns the feed and, for operators, (transition, incident key): "feed_down" when it just reached
     ``failure_threshold`` failed runs in a row, "feed_recovered" when a feed reported down works again."""
@@ -84,7 +88,7 @@ def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, 
         feed.consecutive_failures = 0
         feed.next_attempt_at = None
         feed.items_seen = (feed.items_seen or 0) + new_items
-        if outcome.status != 304:
+        if outcome.status != 304 and save_validators:
             feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
             feed.parse_problem = outcome.parsed.problem if outcome.parsed else None
     else:
@@ -99,6 +103,14 @@ def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, 
         if feed.consecutive_failures == failure_threshold:
             transition = ("feed_down", _incident_key("feed_down", feed))
     return feed, transition
+
+
+def save_validators(session: Session, validators: dict[int, tuple[str | None, str | None]]) -> None:
+    """Store feeds' ETag / Last-Modified once every new entry they listed is stored."""
+    for feed_id, (etag, last_modified) in validators.items():
+        feed = session.get(Feed, feed_id)
+        if feed is not None:
+            feed.etag, feed.last_modified = etag, last_modified
 
 
 def _incident_key(kind: str, feed: Feed) -> str:

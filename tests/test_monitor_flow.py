@@ -78,6 +78,10 @@ def test_broken_feeds_do_not_stop_healthy_ones_and_second_pass_is_quiet(news_wor
         assert first["events_new"] >= 1
         stored = counts(db_url)
         assert stored["Article"] == 2 and stored["Entry"] == 3  # the shared article is one row, two entries
+        db = Database(db_url)
+        with db.session() as s:
+            assert all(e.article_id for e in s.scalars(select(Entry)))  # both feeds' entries point at it
+        db.dispose()
 
         db = Database(db_url)
         with db.session() as s:
@@ -133,3 +137,27 @@ def test_links_to_private_addresses_are_not_fetched(world, sqlite_url):
     with db.session() as s:
         article = s.scalars(select(Article)).one()
     assert article.fetch_status == "blocked" and "non-public address" in article.fetch_error
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_failed_page_stage_does_not_hide_its_entries_behind_a_304(news_world, sqlite_url, monkeypatch):
+    import flows.monitor as monitor_module
+
+    config = make_config(sqlite_url, [("desk", news_world.base_url + "/feed.xml")])
+    real = monitor_module.fetch_and_analyse
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("worker pool died")
+
+    monkeypatch.setattr(monitor_module, "fetch_and_analyse", broken)
+    with pytest.raises(RuntimeError):
+        run_monitor(config)
+    db = Database(sqlite_url)
+    with db.session() as s:
+        feed = s.scalars(select(Feed)).one()
+        assert feed.etag is None  # not stored while its entries are not
+    db.dispose()
+    monkeypatch.setattr(monitor_module, "fetch_and_analyse", real)
+    summary = run_monitor(config)
+    assert summary["entries_new"] == 2 and summary["articles_stored"] == 2
+    assert run_monitor(config)["feeds_not_modified"] == 1
