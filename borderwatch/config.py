@@ -6,19 +6,21 @@ Sources, later wins: built-in defaults < YAML file (``--config`` or ``BORDERWATC
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from platformdirs import user_data_path
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from borderwatch import __version__
 from borderwatch.errors import ConfigError
-from borderwatch.redact import redact_url
+from borderwatch.redact import HOST_SCHEMES
 
 ENV_CONFIG = "BORDERWATCH_CONFIG"
 ENV_DATABASE_URL = "BORDERWATCH_DATABASE_URL"
@@ -37,7 +39,7 @@ class _Strict(BaseModel):
 
 
 class FeedConfig(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     url: str
     language: str | None = None
     tags: list[str] = Field(default_factory=list)
@@ -58,7 +60,7 @@ class AlertChannelConfig(_Strict):
     """One apprise channel, with routing filters."""
 
     url: str = Field(min_length=3, repr=False)  # apprise URL; carries secrets
-    name: str | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=100)
     tags: list[str] = Field(default_factory=list)
     mode: Literal["immediate", "digest"] = "immediate"
     kinds: list[Kind] = Field(default_factory=lambda: ["territorial", "troop_movement"])
@@ -78,8 +80,15 @@ class AlertChannelConfig(_Strict):
 
     @property
     def key(self) -> str:
-        """Stable channel id stored in the outbox: the name, or the URL with secrets removed."""
-        return self.name or redact_url(self.url)
+        """Stable channel id stored in the outbox: the name, else scheme, host (where the scheme has a real host)
+        and a short hash of the whole URL — distinct for distinct URLs, bounded, and free of secrets."""
+        if self.name:
+            return self.name
+        parts = urlsplit(self.url)
+        scheme = parts.scheme.lower()
+        digest = hashlib.sha256(self.url.encode("utf-8")).hexdigest()[:12]
+        host = (parts.hostname or "") if scheme in HOST_SCHEMES else ""
+        return f"{scheme}://{host[:100]}#{digest}" if host else f"{scheme}#{digest}"
 
 
 class NetworkConfig(_Strict):
@@ -135,6 +144,16 @@ class Config(_Strict):
         elif value.startswith("postgresql:"):
             value = "postgresql+psycopg:" + value[len("postgresql:"):]
         return value
+
+    @model_validator(mode="after")
+    def _distinct_channels(self) -> Config:
+        seen: dict[str, int] = {}
+        for i, channel in enumerate(self.alerts):
+            if channel.key in seen:
+                raise ValueError(f"alerts.{i}: same channel as alerts.{seen[channel.key]} "
+                                 f"(give each a distinct name, or remove the duplicate)")
+            seen[channel.key] = i
+        return self
 
     @cached_property
     def secrets(self) -> tuple[str, ...]:

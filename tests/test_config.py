@@ -64,3 +64,23 @@ def test_config_file_from_environment(tmp_path):
 def test_secrets_stay_out_of_repr():
     config = load_config(None, env={"BORDERWATCH_ALERT_URLS": "mailtos://desk:hunter2pass@127.0.0.1"})
     assert "hunter2pass" not in repr(config)
+
+
+def test_channel_keys_are_distinct_bounded_and_secret_free():
+    urls = ["mailto://alice:pw-alice-1@example.org", "mailto://bob:pw-bob-2@example.org",
+            "slack://TOKENA1/TOKENB2/TOKENC3", "slack://TOKENA1/TOKENB2/TOKENC4",
+            "https://hooks.example.org/services/T/B/webhooksecret9",
+            "mailtos://u:p@example.org?to=" + ",".join(f"person{i}@example.org" for i in range(40))]
+    config = load_config(None, env={"BORDERWATCH_ALERT_URLS": " ".join(urls)})
+    keys = [a.key for a in config.alerts]
+    assert len(set(keys)) == len(keys)
+    assert all(len(k) <= 130 for k in keys)
+    for secret in ("pw-alice-1", "pw-bob-2", "TOKENB2", "TOKENC3", "webhooksecret9", "alice", "bob"):
+        assert not any(secret in k for k in keys)
+    assert keys[0].startswith("mailto://example.org#")
+
+
+def test_the_same_channel_twice_is_refused(tmp_path):
+    path = write(tmp_path, "alerts:\n  - {url: 'json://127.0.0.1/x'}\n  - {url: 'json://127.0.0.1/x'}\n")
+    with pytest.raises(ConfigError, match="alerts.1: same channel as alerts.0"):
+        load_config(path, env={})
