@@ -38,7 +38,7 @@ class Extracted:
         return bool(self.text)
 
 
-class ExtractionTimeout(Exception):
+class ExtractionTimeout(BaseException):  # not an Exception: trafilatura's own `except Exception` must not swallow it
     pass
 
 

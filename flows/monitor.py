@@ -176,8 +176,10 @@ def deliver(config: Config, db: Database, *, logger: logging.Logger | logging.Lo
         last_send: float | None = None
         throttled = False
         while not throttled:
+            # immediate mode claims a few rows at a time, so a slow channel cannot outlive the lease of a claim
+            limit = claim_limit if channel.mode == "digest" else min(claim_limit, 10)
             with db.session() as s:
-                claimed = store.claim_due_alerts(s, channel.key, lease, claim_limit, due_before=started)
+                claimed = store.claim_due_alerts(s, channel.key, lease, limit, due_before=started)
             if not claimed:
                 break
             messages, orphans = _render(db, claimed, channel.mode, fmt)

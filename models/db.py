@@ -110,6 +110,7 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 if not inspect(conn).has_table("feeds"):
+                    self.engine.dispose()
                     raise DatabaseError(f"{redact_url(url)} has no borderwatch schema: run 'borderwatch db upgrade'")
         except SQLAlchemyError as exc:
             self.engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ def events(session: Session, *, since: datetime | None = None, kind: str | None 
     if since is not None:
         where.append("first_seen_at >= :since")
         params["since"] = since if session.get_bind().dialect.name == "postgresql" else \
-            since.strftime("%Y-%m-%d %H:%M:%S")
+            since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     for col, value in (("kind", kind), ("subtype", subtype), ("province", province)):
         if value:
             where.append(f"lower({col}) = lower(:{col})")

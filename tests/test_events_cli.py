@@ -103,3 +103,22 @@ def test_bad_since_is_a_clear_error(seeded):
     result = CliRunner().invoke(app, ["events", "--config", seeded, "--since", "last tuesday"],
                                 env={"COLUMNS": "300"})
     assert result.exit_code == 2 and "24h, 7d, 2w" in " ".join(result.output.split())
+
+
+def test_since_with_a_utc_offset_is_converted(tmp_path):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from models import queries
+    from models.db import Database
+    from models.schema import Event
+
+    db = Database(f"sqlite:///{tmp_path / 't.db'}")
+    seen = datetime.now(UTC) - timedelta(minutes=30)
+    with db.session() as s:
+        s.add(Event(kind="territorial", subtype="captured", family="takeover", place_key="AF1728",
+                    place_name="Wakhan", first_seen_at=seen, last_seen_at=seen, sources=1, mentions_count=1,
+                    confidence=0.9, status="new"))
+    with db.session() as s:
+        since = (datetime.now(UTC) - timedelta(hours=1)).astimezone(timezone(timedelta(hours=5)))
+        assert [e["place_name"] for e in queries.events(s, since=since)] == ["Wakhan"]
+    db.dispose()

@@ -170,3 +170,7 @@ def test_malformed_redirect_is_a_fetch_error():
         srv.routes["/bad"] = redirect("http://[oops/")
         with pytest.raises(FetchError, match="invalid URL"):
             fetch(srv.url("/bad"), trusted=True)
+
+
+def test_retry_after_minus_zero_date_is_utc():
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 -0000", now=1445412480 - 60) == 60
