@@ -88,9 +88,10 @@ def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, 
         feed.consecutive_failures = 0
         feed.next_attempt_at = None
         feed.items_seen = (feed.items_seen or 0) + new_items
-        if outcome.status != 304 and save_validators:
-            feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
+        if outcome.status != 304:
             feed.parse_problem = outcome.parsed.problem if outcome.parsed else None
+            if save_validators:
+                feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
     else:
         feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
         feed.failing_since = feed.failing_since or now
