@@ -182,6 +182,7 @@ def deliver(config: Config, db: Database, *, logger: logging.Logger | logging.Lo
                 claimed = store.claim_due_alerts(s, channel.key, lease, limit, due_before=started)
             if not claimed:
                 break
+            leases = {a.id: a.lease_until for a in claimed}
             messages, orphans = _render(db, claimed, channel.mode, fmt)
             if orphans:  # the event or feed behind the row is gone: nothing to say
                 with db.session() as s:
@@ -191,13 +192,21 @@ def deliver(config: Config, db: Database, *, logger: logging.Logger | logging.Lo
             for i, (ids, title, body) in enumerate(messages):
                 if last_send is not None and d.min_interval:
                     time.sleep(max(0.0, d.min_interval - (time.monotonic() - last_send)))
+                with db.session() as s:  # still ours? (a stalled run's lease may have run out meanwhile)
+                    held = store.hold_claim(s, ids, leases, lease)
+                if len(held) < len(ids):
+                    log.warning("alert claim on %s expired before sending: left to the run that holds it now",
+                                channel.key)
+                    with db.session() as s:
+                        store.release_alerts(s, held, 0)
+                    continue
                 result = send(channel.url, title, body, fmt)
                 last_send = time.monotonic()
                 with db.session() as s:
                     for alert_id in ids:
                         store.finish_alert(s, alert_id, ok=result.ok, error=result.reason,
                                            max_attempts=d.max_attempts, retry_base=d.retry_base,
-                                           retry_max=d.retry_max)
+                                           retry_max=d.retry_max, lease_until=leases[alert_id])
                     if result.rate_limited:  # 429: leave the rest for later, without counting attempts
                         rest = [a for m in messages[i + 1:] for a in m[0]]
                         store.release_alerts(s, rest, max(d.retry_base, d.min_interval),

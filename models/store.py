@@ -351,14 +351,33 @@ def backoff_delay(attempts: int, retry_base: float, retry_max: float) -> float:
     return min(retry_base * 2 ** max(attempts - 1, 0), retry_max)
 
 
+def hold_claim(session: Session, alert_ids: Sequence[int], leases: dict[int, datetime],
+               lease: timedelta) -> list[int]:
+    """Renew this run's claim on rows just before sending them; returns the ids still held. A row whose lease
+    ran out and was claimed by another run is not ours any more (its ``lease_until`` changed): not sent here."""
+    new = utcnow() + lease
+    held = []
+    for alert_id in alert_ids:
+        won = session.execute(update(Alert).where(Alert.id == alert_id, Alert.status == "sending",
+                                                  Alert.lease_until == leases[alert_id])
+                              .values(lease_until=new).execution_options(synchronize_session=False)).rowcount
+        if won:
+            leases[alert_id] = new
+            held.append(alert_id)
+    return held
+
+
 def finish_alert(session: Session, alert_id: int, *, ok: bool, error: str | None, max_attempts: int,
-                 retry_base: float, retry_max: float) -> str:
+                 retry_base: float, retry_max: float, lease_until: datetime | None = None) -> str:
     """Record one delivery attempt of a claimed row: 'sent'; or back to 'pending' with exponential back-off;
-    or 'failed' after ``max_attempts``. Returns the new status."""
+    or 'failed' after ``max_attempts``. Returns the new status. With ``lease_until`` (the claim's lease), a row
+    another run has claimed since is left alone ("lost")."""
     now = utcnow()
     alert = session.get(Alert, alert_id, populate_existing=True)
     if alert is None:
         return "gone"
+    if lease_until is not None and (alert.status != "sending" or alert.lease_until != lease_until):
+        return "lost"
     alert.attempts = (alert.attempts or 0) + 1
     alert.lease_until = None
     if ok:

@@ -213,3 +213,26 @@ def test_second_queueing_is_a_no_op(db_url, db):
     with db.session() as s:
         assert store.queue_event_alerts(s, created, config.alerts) == 0
         assert s.scalar(text("SELECT count(*) FROM alerts")) == queued == 1
+
+
+def test_a_stalled_run_whose_claim_was_taken_over_does_not_send_or_record(db_url, db):
+    config = make_config(db_url, alerts=[{"url": "json://127.0.0.1:9/x", "name": "desk"}])
+    seed(db, capture_reports(1), config)
+    lease = timedelta(minutes=10)
+    with db.session() as s:  # run A claims, then stalls past its lease
+        (mine,) = store.claim_due_alerts(s, "desk", lease)
+        s.execute(update(Alert).values(lease_until=store.utcnow() - timedelta(seconds=1)))
+    with db.session() as s:
+        expired = s.get(Alert, mine.id, populate_existing=True).lease_until
+    leases = {mine.id: expired}
+    with db.session() as s:  # run B takes the row over
+        (theirs,) = store.claim_due_alerts(s, "desk", lease)
+    with db.session() as s:  # run A wakes up: the row is not its to send any more
+        assert store.hold_claim(s, [mine.id], leases, lease) == []
+        assert store.finish_alert(s, mine.id, ok=True, error=None, max_attempts=8, retry_base=0, retry_max=0,
+                                  lease_until=expired) == "lost"
+    with db.session() as s:  # run B still holds it, renews and records its own outcome
+        theirs_leases = {theirs.id: theirs.lease_until}
+        assert store.hold_claim(s, [theirs.id], theirs_leases, lease) == [theirs.id]
+        assert store.finish_alert(s, theirs.id, ok=True, error=None, max_attempts=8, retry_base=0, retry_max=0,
+                                  lease_until=theirs_leases[theirs.id]) == "sent"
