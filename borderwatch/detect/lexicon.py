@@ -96,17 +96,6 @@ class Lexicon:
     attack_vocab: StemSet | None = None  # necessary words for the non-alert patterns
     cooperation_vocab: StemSet | None = None
     threat_vocab: StemSet | None = None
-    # token-prefix versions of gate / relevance vocabularies (faster than the regexes when given)
-    gate_vocab: StemSet | None = None
-    rule_map: StemMap | None = None  # token prefix → names of the rules it can trigger
-    security_vocab: StemSet | None = None
-    other_vocab: StemSet | None = None
-    nonsec_vocab: StemSet | None = None
-    region_vocab: StemSet | None = None  # must agree with region_anchor (used when no enumeration is possible)
-    drill_vocab: StemSet | None = None  # necessary words for ``drill``
-    attack_vocab: StemSet | None = None  # necessary words for the non-alert patterns
-    cooperation_vocab: StemSet | None = None
-    threat_vocab: StemSet | None = None
     # dates
     date_patterns: list[re.Pattern] = field(default_factory=list)
     # token-prefix gates for cue patterns: cue name -> words one of which the cue needs (skips the regex when absent)
