@@ -370,6 +370,15 @@ class Builder:
     def gn_point(self, r: dict) -> tuple[float, float]:
         return round(float(r["latitude"]), 5), round(float(r["longitude"]), 5)
 
+    def largest_town(self, cc: str, adm1: str, keys: set, accept=lambda c: True) -> dict | None:
+        """The most populous GeoNames town of this admin1 whose name keys meet ``keys`` (and ``accept``)."""
+        best = None
+        for c in self.cities_by_adm1[(cc, adm1)]:
+            if self.city_keys[int(c["geonameid"])] & keys and accept(c):
+                if best is None or int(c["population"] or 0) > int(best["population"] or 0):
+                    best = c
+        return best
+
     # ---------------------------------------------------------------- sources
     def load(self) -> None:
         s = self.src
@@ -492,13 +501,7 @@ class Builder:
             # (c) province capital.
             lat = lon = None
             precision = None
-            best = None
-            for c in self.cities_by_adm1[("AF", gn_adm1)]:
-                if self.city_keys[int(c["geonameid"])] & keys:
-                    la, lo = self.gn_point(c)
-                    if self.polys.which(la, lo) == pid:
-                        if best is None or int(c["population"] or 0) > int(best["population"] or 0):
-                            best = c
+            best = self.largest_town("AF", gn_adm1, keys, lambda c, pid=pid: self.polys.which(*self.gn_point(c)) == pid)
             src = ""
             if best is not None:
                 lat, lon = self.gn_point(best)
@@ -544,11 +547,7 @@ class Builder:
                 if script_of(n) == "latin":
                     keys.update(name_keys(n))
             lat = lon = None
-            best = None
-            for c in self.cities_by_adm1[("AF", gn_adm1)]:
-                if self.city_keys[int(c["geonameid"])] & keys:
-                    if best is None or int(c["population"] or 0) > int(best["population"] or 0):
-                        best = c
+            best = self.largest_town("AF", gn_adm1, keys)
             if best is not None:
                 lat, lon = self.gn_point(best)
                 precision, src = "place", f"geonames:{best['geonameid']}"
@@ -632,11 +631,7 @@ class Builder:
                 if script_of(n) == "latin":
                     keys.update(name_keys(deaccent(n)))
             # coordinates: GeoNames town of the same name in the admin1 > geoBoundaries centroid > admin1
-            best = None
-            for c in self.cities_by_adm1[(cc, adm1.split(".")[1])]:
-                if self.city_keys[int(c["geonameid"])] & keys:
-                    if best is None or int(c["population"] or 0) > int(best["population"] or 0):
-                        best = c
+            best = self.largest_town(cc, adm1.split(".")[1], keys)
             if best is not None:
                 lat, lon = self.gn_point(best)
                 precision, src = "place", f"geonames:{best['geonameid']}"
