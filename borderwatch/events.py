@@ -25,10 +25,6 @@ FAMILY: dict[str, str] = {
     "surrendered": "surrender", "defected": "surrender",
 }
 
-# Which subtypes say who holds a place (place_control_v, control_timeline_v; keep in step with migration 0003).
-CONTROL_SUBTYPES = ("captured", "retaken", "handed_over", "control_claim")
-
-
 def family(subtype: str) -> str:
     return FAMILY.get(subtype, subtype)
 
