@@ -174,8 +174,17 @@ def _init_worker() -> None:
     import borderwatch.detect  # noqa: F401  (gazetteer, compiled rules)
 
 
+def _ready() -> None:
+    """A no-op job: submitting one per worker starts the workers (the pool spawns them on demand)."""
+
+
 def make_pool(workers: int | None = None) -> Executor:
-    """A bounded process pool for extraction + detection ("spawn": safe beside Prefect's threads)."""
+    """A bounded process pool for extraction + detection ("spawn": safe beside Prefect's threads).
+
+    Its workers start now, and warm up (import trafilatura, load the gazetteer) while the caller goes on."""
     workers = workers or os.cpu_count() or 2
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker)
+    for _ in range(workers):
+        pool.submit(_ready)
+    return pool

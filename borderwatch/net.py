@@ -198,6 +198,81 @@ class _Layer:
         return True
 
 
+class _PerOriginTransport(httpx.AsyncBaseTransport):
+    """One small connection pool per origin (scheme, host, port), all behind the SSRF-guarded backend.
+
+    A single shared pool of ``concurrency`` connections thrashes once more hosts are busy than it holds
+    (every request to another host closes an idle connection and opens a new one), and httpcore checks every
+    pooled connection on every request. Per origin, keep-alive connections survive the round-robin over
+    hosts and each check looks at that host's few connections. Origins beyond ``MAX_ORIGINS`` are closed,
+    least recently used first, when idle; one TLS context is shared by all."""
+
+    MAX_ORIGINS = 64
+
+    def __init__(self, config: NetworkConfig):
+        self._limits = httpx.Limits(max_connections=config.concurrency, max_keepalive_connections=config.per_host)
+        self._ssl = httpx.create_ssl_context(trust_env=False)
+        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}  # LRU order
+        self._busy: dict[tuple[bytes, bytes, int | None], int] = defaultdict(int)
+
+    def _transport(self, key: tuple[bytes, bytes, int | None]) -> httpx.AsyncHTTPTransport:
+        transport = self._pools.pop(key, None)
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits, trust_env=False)
+            pool = transport._pool  # httpx exposes no setter for the network backend: wrap the pool's own
+            pool._network_backend = _GuardedBackend(pool._network_backend)
+        self._pools[key] = transport  # most recently used last
+        return transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+        transport = self._transport(key)
+        await self._evict()
+        self._busy[key] += 1
+        try:
+            response = await transport.handle_async_request(request)
+        except BaseException:
+            self._release(key)
+            raise
+        return httpx.Response(response.status_code, headers=response.headers,
+                              stream=_ReleasingStream(response.stream, lambda: self._release(key)),
+                              extensions=response.extensions)
+
+    def _release(self, key: tuple[bytes, bytes, int | None]) -> None:
+        self._busy[key] -= 1
+        if not self._busy[key]:
+            del self._busy[key]
+
+    async def _evict(self) -> None:
+        for key in list(self._pools)[:max(0, len(self._pools) - self.MAX_ORIGINS)]:
+            if key not in self._busy:
+                await self._pools.pop(key).aclose()
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for transport in pools:
+            await transport.aclose()
+
+
+class _ReleasingStream(httpx.AsyncByteStream):
+    """A response body that tells its origin's pool when it is closed (the origin is no longer busy)."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, on_close):
+        self._inner, self._on_close = inner, on_close
+
+    async def __aiter__(self):
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            on_close, self._on_close = self._on_close, None
+            if on_close is not None:
+                on_close()
+
+
 @dataclass
 class Fetcher:
     """One shared async HTTP client with global and per-host concurrency limits."""
@@ -213,13 +288,9 @@ class Fetcher:
         self.trusted_origins.update(origin(u) for u in urls)
 
     async def __aenter__(self) -> Fetcher:
-        timeout = httpx.Timeout(self.config.timeout)
-        limits = httpx.Limits(max_connections=self.config.concurrency, max_keepalive_connections=self.config.concurrency)
-        transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-        pool = transport._pool  # httpx exposes no setter for the network backend: wrap the pool's own
-        pool._network_backend = _GuardedBackend(pool._network_backend)
         self._client = httpx.AsyncClient(
-            timeout=timeout, transport=transport, follow_redirects=False, trust_env=False,
+            timeout=httpx.Timeout(self.config.timeout), transport=_PerOriginTransport(self.config),
+            follow_redirects=False, trust_env=False,
             headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self._global = asyncio.Semaphore(self.config.concurrency)

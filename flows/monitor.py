@@ -8,12 +8,14 @@ import asyncio
 import logging
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
+from prefect.utilities.annotations import quote
 from sqlalchemy import select
 
 from borderwatch.alerts import (
@@ -279,20 +281,21 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
     summary = RunSummary()
     try:
         phase = time.monotonic()
-        outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(config, db)
+        outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(quote(config), db)
         summary.seconds_feeds = time.monotonic() - phase
         summary.feeds = len(feeds)
-        page_tasks, deferred_validators = select_new_entries(config, db, outcomes, feeds, summary)
-        if page_tasks:
+        # entries listed: pages may follow, so the pool's workers start now and warm up during the selection
+        with make_pool(config.pipeline.extract_workers) if any(o.entries for o in outcomes) else nullcontext() as pool:
+            page_tasks, deferred_validators = select_new_entries(quote(config), db, quote(outcomes), quote(feeds),
+                                                                 summary)
             trusted = [f.url for f in feeds.values()]
-            with make_pool(config.pipeline.extract_workers) as pool:
-                for batch in batched(page_tasks, config.pipeline.batch_size):
-                    for key, value in process_articles(config, db, batch, pool, trusted).items():
-                        setattr(summary, key, getattr(summary, key) + value)
+            for batch in batched(page_tasks, config.pipeline.batch_size):
+                for key, value in process_articles(quote(config), db, quote(batch), pool, quote(trusted)).items():
+                    setattr(summary, key, getattr(summary, key) + value)
         with db.session() as s:  # every new entry is stored: the feeds may answer 304 from now on
             store.save_validators(s, deferred_validators)
         phase = time.monotonic()
-        summary.alerts_sent, summary.alerts_failed = deliver_alerts(config, db)
+        summary.alerts_sent, summary.alerts_failed = deliver_alerts(quote(config), db)
         summary.seconds_deliver = time.monotonic() - phase
     finally:
         db.dispose()

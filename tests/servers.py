@@ -17,6 +17,7 @@ class ScriptedServer:
         self.routes: dict[str, Handler] = {}
         self.hits: dict[str, int] = {}
         self.headers_seen: dict[str, dict[str, str]] = {}
+        self.clients: set[tuple[str, int]] = set()  # client (address, port) of every request: one per connection
         self._stop = threading.Event()
         server = self
 
@@ -28,6 +29,7 @@ class ScriptedServer:
 
             def do_GET(self):
                 path = self.path
+                server.clients.add(self.client_address[:2])
                 server.hits[path] = server.hits.get(path, 0) + 1
                 server.headers_seen[path] = {k.lower(): v for k, v in self.headers.items()}
                 handler = server.routes.get(path) or server.routes.get(path.split("?")[0])

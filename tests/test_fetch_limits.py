@@ -158,6 +158,46 @@ def test_a_busy_host_does_not_hold_up_other_hosts():
         assert asyncio.run(go()) < 0.5
 
 
+def _fetch_round_robin(servers, pages: int, net: NetworkConfig) -> list[int]:
+    async def go():
+        async with Fetcher(net) as f:
+            urls = [s.url(f"/p{i}") for i in range(pages) for s in servers]  # host after host, as a batch runs
+            return [r.status for r in await asyncio.gather(*(f.get(u) for u in urls))]
+    return asyncio.run(go())
+
+
+def test_connections_are_kept_alive_per_host_when_more_hosts_than_slots():
+    """Six hosts, four request slots: each host's connection is reused, not closed for another host's."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        servers = [stack.enter_context(ScriptedServer(f"127.0.0.{i}")) for i in range(1, 7)]
+        for s in servers:
+            for i in range(10):
+                s.routes[f"/p{i}"] = static(b"<html>page</html>", "text/html")
+        statuses = _fetch_round_robin(servers, 10, NetworkConfig(allow_private=True, concurrency=4, per_host=1,
+                                                                  timeout=5, deadline=10))
+        assert statuses == [200] * 60
+        assert [len(s.clients) for s in servers] == [1] * 6  # one connection per host, not one per page
+
+
+def test_idle_hosts_beyond_the_pool_limit_are_closed(monkeypatch):
+    from contextlib import ExitStack
+
+    from borderwatch import net as net_module
+
+    monkeypatch.setattr(net_module._PerOriginTransport, "MAX_ORIGINS", 2)
+    with ExitStack() as stack:
+        servers = [stack.enter_context(ScriptedServer(f"127.0.0.{i}")) for i in range(1, 5)]
+        for s in servers:
+            for i in range(5):
+                s.routes[f"/p{i}"] = static(b"<html>page</html>", "text/html")
+        statuses = _fetch_round_robin(servers, 5, NetworkConfig(allow_private=True, concurrency=4, per_host=1,
+                                                                 timeout=5, deadline=10))
+        assert statuses == [200] * 20
+        assert sum(len(s.clients) for s in servers) > 4  # connections of evicted hosts were closed and reopened
+
+
 def test_interleave_hosts_round_robin():
     from borderwatch.pipeline import interleave_hosts
 
