@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -343,6 +343,31 @@ class Gazetteer:
                                       tuple(replace(p, as_written=span) for p in best) if written else best))
                 after = best_end + 1
         return out
+
+    def signatures(self, keep: Callable[[Place], bool]) -> tuple[frozenset[str], dict[str, list[frozenset[str]]]]:
+        """For :meth:`may_name`: the one-word names with a candidate that ``keep`` accepts, and the words of each
+        such longer name, under its longest word."""
+        single = frozenset(k for k, cands in self._single.items() if any(map(keep, cands)))
+        multi: dict[str, list[frozenset[str]]] = {}
+        for k, cands in self._multi.items():
+            if any(map(keep, cands)):
+                words = k.split(" ")
+                multi.setdefault(max(words, key=len), []).append(frozenset(words))
+        return single, multi
+
+    def may_name(self, text: str, signatures: tuple[frozenset[str], dict[str, list[frozenset[str]]]]) -> bool:
+        """Whether ``text`` may name one of the places ``signatures`` stands for. False means that :meth:`find`
+        cannot return a match with such a candidate: it folds words the same way, a one-word name that needs a
+        capital needs one, and a longer name needs all its words. A fraction of the cost of :meth:`find`."""
+        single, multi = signatures
+        fold = self._fold_cached
+        stripped: set[str] = set()
+        for word in set(TOKEN_RE.findall(text)):
+            f, s = fold(word)
+            if f in single and (f not in self._needs_cap or word[0].isupper()):
+                return True
+            stripped.add(s)
+        return any(words <= stripped for s in stripped for words in multi.get(s, ()))
 
     # ---------------------------------------------------------------- disambiguation
     def _admin_ids(self, name: str, kinds: tuple[str, ...]) -> set[str]:

@@ -142,3 +142,51 @@ def test_gazetteer_scan_offsets_with_multiword_names_and_gaps():
     for m in gz.find(text):
         assert text[m.start:m.end] == m.text
     assert [m.best.name for m in gz.find(text)][-1] == "Kunduz"
+
+
+# ------------------------------------------------------------------------------ whole-article gate
+# Sentences written for the test: news about elsewhere (gate: skip the sentence pass), and region news whose only
+# clue is a place name, one word or several, or a list sentence (the gate must let them through).
+_ELSEWHERE = [
+    "Now the council said it would pass the budget on Friday. Anne Jones, a teacher, said the lot was sold.",
+    "Do not worry, said the coach after the match; the front line of the team needs a bad day to learn.",
+    "Troops were deployed to the border after the army captured the town of Ravensfield, officials in Avalon said.",
+    "Prices rose 3 % in July, 2018, 2019 and 2020, the bank said, and wages rose, too.",
+]
+_REGION_BY_PLACE_ONLY = [
+    "Fighters captured Yamgan on Monday, a local official said.",
+    "Fighters captured the centre of Bala Murghab on Monday, a local official said.",
+    "Government forces retook Qala-i-Naw, Mazar-i-Sharif and Dasht-i-Archi in 2019, officials said, after heavy losses.",
+    "The road from Ishkashim was closed, said the governor.",
+]
+
+
+@pytest.mark.parametrize("text", _ELSEWHERE + _REGION_BY_PLACE_ONLY)
+def test_the_gate_changes_no_result(text, monkeypatch):
+    from borderwatch.detect import engine
+
+    gated = detect(text, title="A headline")
+    monkeypatch.setattr(engine, "_cannot_name_region", lambda *a: False)
+    assert detect(text, title="A headline") == gated
+
+
+@pytest.mark.parametrize("text", _ELSEWHERE)
+def test_news_about_elsewhere_skips_the_sentence_pass(text, monkeypatch):
+    from borderwatch.detect import engine
+
+    def boom(*a, **k):
+        raise AssertionError("the sentence pass ran")
+
+    monkeypatch.setattr(engine, "_Article", boom)
+    d = detect(text)
+    assert not d.relevant and d.events == []
+
+
+@pytest.mark.parametrize("text", _REGION_BY_PLACE_ONLY + [
+    "Тalks in Moscow ended.",  # a Cyrillic letter: other scripts always take the full pass
+    "Fighting in Central Asia was reported.",
+])
+def test_region_clues_take_the_full_pass(text):
+    from borderwatch.detect import engine
+
+    assert not engine._cannot_name_region(text, text.lower())

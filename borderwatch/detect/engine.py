@@ -24,7 +24,7 @@ from .actors import FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, find_actors, u
 from .dates import event_date, parse_published, years_in
 from .lexicon import Lexicon, Rule, lower_twin, search_lower, spans_lower, twin_of
 from .numbers import find_count
-from .places import Mention, PlaceIndex, article_places, country_code_of, country_place
+from .places import Mention, PlaceIndex, article_places, country_code_of, country_place, may_name_region_place
 from .rules_en import LEXICON as EN
 from .rules_ru import LEXICON as RU
 from .rules_xx import LEXICON as XX
@@ -1046,6 +1046,31 @@ def _claimant(lex: Lexicon, s: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------- relevance
+def _cannot_name_region(combined: str, low: str) -> bool:
+    """True when no sentence of ``combined`` can count as naming the region, so the article is not relevant
+    whatever else it says: the sentence pass (most of the cost, and most news is about elsewhere) is skipped.
+
+    Conservative by construction, for Latin-script text (others take the full pass): every way a sentence's
+    ``region`` count can be non-zero is looked for in the whole text instead: a region word (the token table),
+    "Central Asia", the region-anchor pattern (used by list sentences; only those with a year of the 2010s can
+    take that path without a region word), and a word that starts the name of a place of the region."""
+    if _CYR.search(combined) or _ARAB_DEV.search(combined):
+        return False
+    feats = _FEATURES.get(EN.lang)
+    if feats is None:
+        return False
+    toks = set(tokens(combined))
+    table = feats.table
+    if any(table[t] & _B_REGION for t in toks) or "asia" in toks or "asian" in toks:
+        return False
+    if "201" in combined and search_lower(EN.region_anchor, combined, low if len(low) == len(combined) else None):
+        return False
+    return not may_name_region_place(combined)
+
+
+_NO_REGION_SCORE = 0.02  # relevance of an article that never names the region
+
+
 def _relevance(art: _Article, alert_events: list[EventMention]) -> float:
     sents = art.sentences
     n = len(sents)
@@ -1062,7 +1087,7 @@ def _relevance(art: _Article, alert_events: list[EventMention]) -> float:
         if near:
             sec_region += 1
     if region == 0 or sec_region == 0:
-        return 0.02 if region == 0 else 0.1
+        return _NO_REGION_SCORE if region == 0 else 0.1
     z = -2.6
     z += 1.1 * math.log1p(region)
     z += 1.6 * math.log1p(sec_region)
@@ -1261,6 +1286,8 @@ def detect(text: str, title: str | None = None, language: str | None = None,
     combined = f"{title}\n\n{text}" if title else text
     pub = parse_published(published)
     lang = _language(combined, language)
+    if _cannot_name_region(combined, combined.lower()):
+        return Detection(relevant=False, score=_NO_REGION_SCORE, events=[], language=lang)
     art = _Article(combined, pub, lang)
     ctx = _Ctx(art)
     if art.region_total == 0:  # nothing names the region: not relevant, whatever else it says

@@ -65,6 +65,19 @@ def _gazetteer():
         return None
 
 
+@lru_cache(maxsize=1)
+def _region_signatures() -> tuple[frozenset[str], dict[str, list[frozenset[str]]]]:
+    gz = _gazetteer()
+    return gz.signatures(lambda p: p.country_code in REGION_CC and p.kind != "country" and p.precision != "country") \
+        if gz is not None else (frozenset(), {})
+
+
+def may_name_region_place(text: str) -> bool:
+    """Whether ``text`` may mention a place of the region below country level (False: it cannot)."""
+    gz = _gazetteer()
+    return gz is not None and gz.may_name(text, _region_signatures())
+
+
 def gazetteer_available() -> bool:
     return _gazetteer() is not None
 
