@@ -12,7 +12,10 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
+import types
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from borderwatch.detect.types import Detection
@@ -178,13 +181,30 @@ def _ready() -> None:
     """A no-op job: submitting one per worker starts the workers (the pool spawns them on demand)."""
 
 
+@contextmanager
+def _bare_main():
+    """While workers start, ``__main__`` is a bare module: "spawn" re-runs the parent's ``__main__`` in each
+    child (for functions defined there), and the workers need nothing from it. Under Prefect's engine
+    (``python -m prefect.engine``) that is an import of all of Prefect, about 1 s and 40 MB per worker per run.
+    multiprocessing reads ``sys.modules["__main__"]`` synchronously in ``Process.start()``."""
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
 def make_pool(workers: int | None = None) -> Executor:
     """A bounded process pool for extraction + detection ("spawn": safe beside Prefect's threads).
 
-    Its workers start now, and warm up (import trafilatura, load the gazetteer) while the caller goes on."""
+    Its workers start now (the pool starts them one per submitted job, so never again after this), and warm
+    up (import trafilatura, load the gazetteer) while the caller goes on."""
     workers = workers or os.cpu_count() or 2
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker)
-    for _ in range(workers):
-        pool.submit(_ready)
+    with _bare_main():
+        for _ in range(workers):
+            pool.submit(_ready)
     return pool
