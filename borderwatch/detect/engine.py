@@ -1046,6 +1046,9 @@ def _claimant(lex: Lexicon, s: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------- relevance
+_LIKELY_REGION = re.compile(r"Afghan|Tajik|Taliban|Uzbek|Turkmen|Kyrgyz|Kazakh|CSTO|Kabul|Dushanbe")
+
+
 def _cannot_name_region(combined: str, low: str) -> bool:
     """True when no sentence of ``combined`` can count as naming the region, so the article is not relevant
     whatever else it says: the sentence pass (most of the cost, and most news is about elsewhere) is skipped.
@@ -1054,8 +1057,8 @@ def _cannot_name_region(combined: str, low: str) -> bool:
     ``region`` count can be non-zero is looked for in the whole text instead: a region word (the token table),
     "Central Asia", the region-anchor pattern (used by list sentences; only those with a year of the 2010s can
     take that path without a region word), and a word that starts the name of a place of the region."""
-    if _CYR.search(combined) or _ARAB_DEV.search(combined):
-        return False
+    if _LIKELY_REGION.search(combined) or _CYR.search(combined) or _ARAB_DEV.search(combined):
+        return False  # region news mostly names a country early: the full pass, without proving anything
     feats = _FEATURES.get(EN.lang)
     if feats is None:
         return False
