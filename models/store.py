@@ -159,25 +159,34 @@ def record_entries(session: Session, rows: Sequence[tuple[int, FeedEntry, int | 
 
 def save_articles(session: Session, records: Sequence[ArticleRecord]) -> list[tuple[int, ArticleRecord]]:
     """Insert articles (skipping URLs another run stored first) and their mentions. Returns (id, record) of
-    the articles this call inserted."""
+    the articles this call inserted, in the order of ``records``.
+
+    One multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per 500 articles (SQLAlchemy's
+    "insertmanyvalues"), not a statement and a round trip per article."""
     now = utcnow()
     inserted: list[tuple[int, ArticleRecord]] = []
-    for rec in records:
-        res = rec.result
-        published = rec.entry.published or _parse_date(res.extracted.published)
-        stmt = _insert(session, Article).values(
-            url=rec.entry.canonical_url, final_url=rec.final_url, feed_id=rec.feed_id,
-            title=(res.title or None), author=res.extracted.author or rec.entry.author, published_at=published,
-            language=res.language, site_name=res.extracted.site_name, text=res.text, content_hash=res.content_hash,
-            text_source=res.source, fetch_status=rec.fetch_status, fetch_error=rec.fetch_error,
-            http_status=rec.http_status, relevant=res.detection.relevant, relevance_score=res.detection.score,
-            fetched_at=now,
-        ).on_conflict_do_nothing(index_elements=["url"]).returning(Article.id)
-        article_id = session.execute(stmt).scalar()
-        if article_id is None:
-            continue  # stored by a concurrent run
-        inserted.append((article_id, rec))
-        _save_mentions(session, article_id, rec, published or now, now)
+    stmt = _insert(session, Article).on_conflict_do_nothing(index_elements=["url"]).returning(Article.id, Article.url)
+    for i in range(0, len(records), 500):
+        chunk = records[i:i + 500]
+        rows = []
+        for rec in chunk:
+            res = rec.result
+            rows.append(dict(
+                url=rec.entry.canonical_url, final_url=rec.final_url, feed_id=rec.feed_id,
+                title=(res.title or None), author=res.extracted.author or rec.entry.author,
+                published_at=rec.entry.published or _parse_date(res.extracted.published),
+                language=res.language, site_name=res.extracted.site_name, text=res.text,
+                content_hash=res.content_hash, text_source=res.source, fetch_status=rec.fetch_status,
+                fetch_error=rec.fetch_error, http_status=rec.http_status, relevant=res.detection.relevant,
+                relevance_score=res.detection.score, fetched_at=now,
+            ))
+        ids = {url: article_id for article_id, url in session.execute(stmt, rows)}
+        for rec, row in zip(chunk, rows, strict=True):
+            article_id = ids.get(row["url"])
+            if article_id is None:
+                continue  # stored by a concurrent run
+            inserted.append((article_id, rec))
+            _save_mentions(session, article_id, rec, row["published_at"] or now, now)
     return inserted
 
 

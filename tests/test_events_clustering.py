@@ -217,3 +217,20 @@ def test_a_town_clusters_with_its_district():
     assert place_key(town) == place_key(district) == district.id
     assert place_key(crossing) == crossing.id  # a crossing is its own place, not its district
     assert place_key(None) == ""
+
+
+def test_saving_articles_skips_stored_urls_and_keeps_ids_with_their_records(db):
+    """Multi-row inserts (500 per statement): every id returned is the row of its own URL, URLs stored before
+    (by another run) are skipped, mentions are stored for the new articles only."""
+    from models.schema import Article
+
+    stored_before = capture_reports(1, port_base=7000)
+    seed(db, stored_before)
+    batch = capture_reports(1201, port_base=7000)  # its first URL is the one stored before; three statements
+    with db.session() as s:
+        inserted = store.save_articles(s, batch)
+    assert [rec for _, rec in inserted] == batch[1:]
+    with db.session() as s:
+        urls = dict(s.execute(select(Article.id, Article.url)).all())
+        assert all(urls[article_id] == rec.entry.canonical_url for article_id, rec in inserted)
+        assert s.scalar(select(text("count(*)")).select_from(Mention)) == 1201
