@@ -214,22 +214,32 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
         self._ssl = httpx.create_ssl_context(trust_env=False)
         self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}  # LRU order
         self._busy: dict[tuple[bytes, bytes, int | None], int] = defaultdict(int)
+        self._retired: list[httpx.AsyncHTTPTransport] = []  # evicted, being closed
 
-    def _transport(self, key: tuple[bytes, bytes, int | None]) -> httpx.AsyncHTTPTransport:
+    def _checkout(self, key: tuple[bytes, bytes, int | None]) -> tuple[httpx.AsyncHTTPTransport,
+                                                                      list[httpx.AsyncHTTPTransport]]:
+        """The origin's pool, marked busy, and the idle pools evicted to make room. No ``await`` here: other
+        requests run only once this origin is busy and the evicted pools are out of the map."""
         transport = self._pools.pop(key, None)
         if transport is None:
             transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits, trust_env=False)
             pool = transport._pool  # httpx exposes no setter for the network backend: wrap the pool's own
             pool._network_backend = _GuardedBackend(pool._network_backend)
         self._pools[key] = transport  # most recently used last
-        return transport
+        self._busy[key] += 1
+        surplus = len(self._pools) - self.MAX_ORIGINS
+        idle = [k for k in self._pools if k not in self._busy][:max(0, surplus)]
+        evicted = [self._pools.pop(k) for k in idle]
+        self._retired += evicted
+        return transport, evicted
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
-        transport = self._transport(key)
-        await self._evict()
-        self._busy[key] += 1
+        transport, evicted = self._checkout(key)
         try:
+            for old in evicted:  # if this request is cancelled meanwhile, aclose() closes the rest
+                await old.aclose()
+                self._retired.remove(old)
             response = await transport.handle_async_request(request)
         except BaseException:
             self._release(key)
@@ -243,13 +253,8 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
         if not self._busy[key]:
             del self._busy[key]
 
-    async def _evict(self) -> None:
-        for key in list(self._pools)[:max(0, len(self._pools) - self.MAX_ORIGINS)]:
-            if key not in self._busy:
-                await self._pools.pop(key).aclose()
-
     async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
+        pools, self._pools, self._retired = [*self._pools.values(), *self._retired], {}, []
         for transport in pools:
             await transport.aclose()
 

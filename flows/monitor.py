@@ -8,7 +8,6 @@ import asyncio
 import logging
 import time
 import uuid
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -284,14 +283,14 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
         outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(quote(config), db)
         summary.seconds_feeds = time.monotonic() - phase
         summary.feeds = len(feeds)
-        # entries listed: pages may follow, so the pool's workers start now and warm up during the selection
-        with make_pool(config.pipeline.extract_workers) if any(o.entries for o in outcomes) else nullcontext() as pool:
-            page_tasks, deferred_validators = select_new_entries(quote(config), db, quote(outcomes), quote(feeds),
-                                                                 summary)
+        page_tasks, deferred_validators = select_new_entries(quote(config), db, quote(outcomes), quote(feeds), summary)
+        if page_tasks:  # the workers start now and warm up while the first pages are fetched
             trusted = [f.url for f in feeds.values()]
-            for batch in batched(page_tasks, config.pipeline.batch_size):
-                for key, value in process_articles(quote(config), db, quote(batch), pool, quote(trusted)).items():
-                    setattr(summary, key, getattr(summary, key) + value)
+            with make_pool(config.pipeline.extract_workers) as pool:
+                for batch in batched(page_tasks, config.pipeline.batch_size):
+                    stats = process_articles(quote(config), db, quote(batch), pool, quote(trusted))
+                    for key, value in stats.items():
+                        setattr(summary, key, getattr(summary, key) + value)
         with db.session() as s:  # every new entry is stored: the feeds may answer 304 from now on
             store.save_validators(s, deferred_validators)
         phase = time.monotonic()

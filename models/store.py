@@ -182,9 +182,9 @@ def save_articles(session: Session, records: Sequence[ArticleRecord]) -> list[tu
             ))
         ids = {url: article_id for article_id, url in session.execute(stmt, rows)}
         for rec, row in zip(chunk, rows, strict=True):
-            article_id = ids.get(row["url"])
+            article_id = ids.pop(row["url"], None)
             if article_id is None:
-                continue  # stored by a concurrent run
+                continue  # stored before (by a concurrent run), or twice in ``records``: the first one counts
             inserted.append((article_id, rec))
             _save_mentions(session, article_id, rec, row["published_at"] or now, now)
     return inserted

@@ -227,9 +227,10 @@ def test_saving_articles_skips_stored_urls_and_keeps_ids_with_their_records(db):
     stored_before = capture_reports(1, port_base=7000)
     seed(db, stored_before)
     batch = capture_reports(1201, port_base=7000)  # its first URL is the one stored before; three statements
+    twice = capture_reports(3, port_base=7000)[2]  # the third URL once more, in the same statement
     with db.session() as s:
-        inserted = store.save_articles(s, batch)
-    assert [rec for _, rec in inserted] == batch[1:]
+        inserted = store.save_articles(s, batch[:3] + [twice] + batch[3:])
+    assert [rec for _, rec in inserted] == batch[1:]  # the repeated URL: the first record only
     with db.session() as s:
         urls = dict(s.execute(select(Article.id, Article.url)).all())
         assert all(urls[article_id] == rec.entry.canonical_url for article_id, rec in inserted)

@@ -182,20 +182,24 @@ def test_connections_are_kept_alive_per_host_when_more_hosts_than_slots():
 
 
 def test_idle_hosts_beyond_the_pool_limit_are_closed(monkeypatch):
+    """Twelve hosts through room for two: idle pools are closed while other requests run (one host is slow, so
+    its pool stays busy and several are evicted at once); every request still succeeds."""
     from contextlib import ExitStack
 
     from borderwatch import net as net_module
+    from tests.servers import slow
 
     monkeypatch.setattr(net_module._PerOriginTransport, "MAX_ORIGINS", 2)
     with ExitStack() as stack:
-        servers = [stack.enter_context(ScriptedServer(f"127.0.0.{i}")) for i in range(1, 5)]
-        for s in servers:
-            for i in range(5):
-                s.routes[f"/p{i}"] = static(b"<html>page</html>", "text/html")
-        statuses = _fetch_round_robin(servers, 5, NetworkConfig(allow_private=True, concurrency=4, per_host=1,
+        servers = [stack.enter_context(ScriptedServer(f"127.0.0.{i}")) for i in range(1, 13)]
+        for n, s in enumerate(servers):
+            for i in range(6):
+                page = static(b"<html>page</html>", "text/html")
+                s.routes[f"/p{i}"] = slow(0.3, page) if n == 0 else page
+        statuses = _fetch_round_robin(servers, 6, NetworkConfig(allow_private=True, concurrency=8, per_host=1,
                                                                  timeout=5, deadline=10))
-        assert statuses == [200] * 20
-        assert sum(len(s.clients) for s in servers) > 4  # connections of evicted hosts were closed and reopened
+        assert statuses == [200] * 72
+        assert sum(len(s.clients) for s in servers) > 12  # connections of evicted hosts were closed and reopened
 
 
 def test_interleave_hosts_round_robin():
