@@ -81,6 +81,25 @@ def db_url(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture
+def db(db_url):
+    """A migrated Database on ``db_url`` (SQLite, then Postgres), disposed after the test."""
+    from models.db import Database
+
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sink():
+    """A local HTTP endpoint recording alert POSTs."""
+    from tests.eventseed import HttpSink
+
+    with HttpSink() as s:
+        yield s
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One ephemeral Prefect API for the whole session (start-up costs seconds)."""

@@ -35,13 +35,6 @@ from tests.eventseed import (
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 
-@pytest.fixture
-def db(db_url):
-    db = Database(db_url)
-    yield db
-    db.dispose()
-
-
 def _statuses(db) -> list[tuple[str, int]]:
     with db.session() as s:
         return [tuple(r) for r in s.execute(select(Alert.status, Alert.attempts).order_by(Alert.id))]

@@ -7,14 +7,12 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from borderwatch.config import FeedConfig
 from borderwatch.pipeline import FeedOutcome
 from flows.monitor import deliver
 from models import store
-from models.db import Database
 from models.schema import Alert
 from tests.conftest import make_config
 from tests.eventseed import (
@@ -23,25 +21,11 @@ from tests.eventseed import (
     KHAN_ABAD,
     KHOROG,
     WAKHAN,
-    HttpSink,
     article,
     capture_reports,
     mention,
     seed,
 )
-
-
-@pytest.fixture
-def db(db_url):
-    db = Database(db_url)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def sink():
-    with HttpSink() as s:
-        yield s
 
 
 def _mixed_world():

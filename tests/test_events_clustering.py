@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select, text
 
 from borderwatch.events import Claim, best_match, same_event
 from flows.monitor import deliver
 from models import store
-from models.db import Database
 from models.schema import Alert, Event, Mention
 from tests.conftest import make_config
 from tests.eventseed import (
@@ -20,29 +18,11 @@ from tests.eventseed import (
     GOVERNMENT,
     TALIBAN,
     WAKHAN,
-    HttpSink,
     article,
     capture_reports,
     mention,
     seed,
 )
-
-
-@pytest.fixture
-def sink():
-    with HttpSink() as s:
-        yield s
-
-
-def _db(url):
-    db = Database(url)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def db(db_url):
-    yield from _db(db_url)
 
 
 def test_ten_sources_one_event_corroboration_ten_one_alert(db_url, db, sink):
