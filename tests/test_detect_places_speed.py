@@ -189,4 +189,4 @@ def test_news_about_elsewhere_skips_the_sentence_pass(text, monkeypatch):
 def test_region_clues_take_the_full_pass(text):
     from borderwatch.detect import engine
 
-    assert not engine._cannot_name_region(text, text.lower())
+    assert not engine._cannot_name_region(text)

@@ -1049,7 +1049,7 @@ def _claimant(lex: Lexicon, s: str) -> str | None:
 _LIKELY_REGION = re.compile(r"Afghan|Tajik|Taliban|Uzbek|Turkmen|Kyrgyz|Kazakh|CSTO|Kabul|Dushanbe")
 
 
-def _cannot_name_region(combined: str, low: str) -> bool:
+def _cannot_name_region(combined: str) -> bool:
     """True when no sentence of ``combined`` can count as naming the region, so the article is not relevant
     whatever else it says: the sentence pass (most of the cost, and most news is about elsewhere) is skipped.
 
@@ -1066,7 +1066,7 @@ def _cannot_name_region(combined: str, low: str) -> bool:
     table = feats.table
     if any(table[t] & _B_REGION for t in toks) or "asia" in toks or "asian" in toks:
         return False
-    if "201" in combined and search_lower(EN.region_anchor, combined, low if len(low) == len(combined) else None):
+    if "201" in combined and search_lower(EN.region_anchor, combined, _lower(combined)):
         return False
     return not may_name_region_place(combined)
 
@@ -1289,7 +1289,7 @@ def detect(text: str, title: str | None = None, language: str | None = None,
     combined = f"{title}\n\n{text}" if title else text
     pub = parse_published(published)
     lang = _language(combined, language)
-    if _cannot_name_region(combined, combined.lower()):
+    if _cannot_name_region(combined):
         return Detection(relevant=False, score=_NO_REGION_SCORE, events=[], language=lang)
     art = _Article(combined, pub, lang)
     ctx = _Ctx(art)
