@@ -8,8 +8,7 @@ import re
 import pytest
 
 from borderwatch.detect import ALERT_KINDS, detect
-from borderwatch.detect.lexicon import lower_twin, rx, search_lower, spans_lower
-from borderwatch.detect.rules_en import LEXICON as EN
+from borderwatch.detect.lexicon import load_languages, lower_twin, rx, search_lower, spans_lower
 from borderwatch.detect.vocab import FeatureTable, StemSet
 from borderwatch.gazetteer import fold_token, load_gazetteer
 
@@ -101,7 +100,7 @@ _SENTENCES = [
 ]
 
 
-@pytest.mark.parametrize("rule", EN.rules, ids=lambda r: r.name)
+@pytest.mark.parametrize("rule", [r for lex in load_languages().values() for r in lex.rules], ids=lambda r: r.name)
 def test_trigger_twins_find_the_same_spans(rule):
     twin = lower_twin(rule.trigger)
     assert twin is not None

@@ -1,14 +1,16 @@
-"""The detector: relevance, then verb-frame rules per sentence, then merging. Pure and deterministic.
+"""The detector: relevance, then frames per sentence, then merging. Pure, deterministic, language-agnostic.
 
-Pipeline for one article:
+Everything a language contributes — its words, its cues, its frames — comes from its file in
+``borderwatch/detect/languages/`` (:mod:`.lexicon`); the vetoes and frame requirements are the named checks of
+:mod:`.checks`. Pipeline for one article:
 
-1. ``combined`` = ``title + "\\n\\n" + text`` when a title is given, else ``text``; all offsets refer to it.
-2. Split sentences once; pick each sentence's rule set by its script (Latin → English, Cyrillic → Russian,
-   Arabic script / Devanagari → ``rules_xx``).
+1. ``combined`` = ``title + "\\n\\n" + text`` when a title is given, else ``text`` (offsets returned by
+   :func:`detect` are then shifted back into ``text``).
+2. Split sentences once; route each sentence to a language by its script and the article's markers
+   (:mod:`.langid`).
 3. Find places once with the gazetteer, indexed by offset.
-4. Per sentence: cheap trigger gate, then each matching rule checks its frame (personnel near the verb,
-   a destination across a border, a place…) and the vetoes (background, negation, modality, repelled,
-   drill scenario, outside the region…).
+4. Per sentence: a word-prefix gate tells which frames can fire; each firing frame runs the vetoes and its
+   requirements (:mod:`.checks`), then finds its place(s), actors, count.
 5. Relevance from region / security / other-conflict / non-security vocabulary plus the events found.
 6. Merge duplicates (same kind, subtype, place), add non-alert kinds for relevant items.
 """
@@ -19,72 +21,88 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
+from . import checks
 from .actors import FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, find_actors, unique
-from .dates import event_date, parse_published, years_in
-from .lexicon import Lexicon, Rule, lower_twin, search_lower, spans_lower, twin_of
+from .dates import event_date, parse_published
+from .langid import SCRIPTS, routing, script_of
+from .lexicon import Lexicon, Rule, load_languages, search_lower, spans_lower, twin_of
 from .numbers import find_count
-from .places import Mention, PlaceIndex, article_places, country_code_of, country_place, may_name_region_place
-from .rules_en import LEXICON as EN
-from .rules_ru import LEXICON as RU
-from .rules_xx import LEXICON as XX
+from .places import (
+    Mention,
+    PlaceIndex,
+    article_places,
+    capital_country,
+    country_code_of,
+    country_place,
+    may_name_region_place,
+)
 from .sentences import split_sentences
 from .types import ALERT_KINDS, Detection, EventMention
-from .vocab import FeatureTable, StemMap, StemSet, tokens
+from .vocab import FeatureTable, StemSet, tokens
 
-_LETTER = re.compile(r"[^\W\d_]")
-_CYR = re.compile(r"[\u0400-\u04ff]")
-_ARAB_DEV = re.compile(r"[\u0600-\u06ff\u0900-\u097f]")
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-\d\d(?:-\d\d)?\b")
-_ENUM_SEP = re.compile(r"^\s*(?:,|and|и|،|و)\s*(?:and\s+)?$")
-_SEP_AFTER = re.compile(r"\s*(?:,|and|и|،|و)")
-_SEP_BEFORE = re.compile(r"(?:,|and|и|،|و)\s*(?:and\s+)?$")
 _TERRITORIAL_PLACE_KINDS = frozenset({"district", "province", "town", "crossing", "city", "village", "place", "region"})
-
 RELEVANCE_THRESHOLD = 0.5
 
-# one token lookup answers every vocabulary question about a sentence: bits of a per-lexicon FeatureTable
-_B_REGION, _B_SEC, _B_OTHER, _B_NONSEC, _B_DRILL, _B_ATTACK, _B_COOP, _B_THREAT = (1 << i for i in range(8))
+# vocabularies counted per sentence (relevance) or tested (non-alert kinds, gates)
+COUNTED = ("region", "security", "other_region", "non_security", "drill", "attack", "cooperation", "threat",
+           "claim_verbs")
 
 
+# ------------------------------------------------------------------------------------------- features
 @dataclass(frozen=True, slots=True)
 class _Features:
+    """One token lookup answers every vocabulary question about a sentence: bits of a per-language table."""
+
     table: FeatureTable
-    cue_bits: dict[str, int]
+    word_bits: dict[str, int]  # vocabulary -> bit of its single-word terms
+    gate_bits: dict[str, int]  # vocabulary -> bit of the first words of its phrases / regex entries
+    cue_bits: dict[str, int]  # cue -> bit of the words one of which it needs
     rule_bits: tuple[tuple[str, int], ...]
-    nonalert_bits: dict[str, int]
 
 
-def _stemset_of(rule_map: StemMap, label: str) -> StemSet:
-    return StemSet(k for _, d in rule_map._by_len for k, labels in d.items() if label in labels)
-
-
-def _features_for(lex: Lexicon) -> _Features | None:
-    """The token feature table of a lexicon with token vocabularies (English); None for regex-only lexicons."""
-    if lex.gate_vocab is None or lex.rule_map is None or lex.region_vocab is None or lex.security_vocab is None:
-        return None
-    empty = StemSet()
-    sets = [(_B_REGION, lex.region_vocab), (_B_SEC, lex.security_vocab), (_B_OTHER, lex.other_vocab or empty),
-            (_B_NONSEC, lex.nonsec_vocab or empty), (_B_DRILL, lex.drill_vocab or empty),
-            (_B_ATTACK, lex.attack_vocab or empty), (_B_COOP, lex.cooperation_vocab or empty),
-            (_B_THREAT, lex.threat_vocab or empty)]
-    bit = 1 << len(sets)
+@cache
+def _features(lang: str) -> _Features:
+    lex = load_languages()[lang]
+    sets: list[tuple[int, StemSet]] = []
+    bit = 1
+    word_bits: dict[str, int] = {}
+    gate_bits: dict[str, int] = {}
     cue_bits: dict[str, int] = {}
-    for cue, gate in lex.cue_gates.items():
-        cue_bits[cue] = bit
-        sets.append((bit, gate))
+    part_mask = 0
+    for name in COUNTED:
+        v = lex.vocab.get(name)
+        if v is None:
+            continue
+        word_bits[name] = bit
+        sets.append((bit, v.stemset()))
         bit <<= 1
+        if v.complex is not None:
+            gate_bits[name] = bit
+            sets.append((bit, StemSet(v.complex_gate)))
+            part_mask |= bit
+            bit <<= 1
+    for name, cue in lex.cues.items():
+        if cue.gate is not None:
+            cue_bits[name] = bit
+            sets.append((bit, StemSet(cue.gate)))
+            part_mask |= bit
+            bit <<= 1
     rule_bits = []
-    for name in dict.fromkeys(r.name for r in lex.rules):
-        rule_bits.append((name, bit))
-        sets.append((bit, _stemset_of(lex.rule_map, name)))
+    for rule in lex.rules:
+        rule_bits.append((rule.name, bit))
+        sets.append((bit, rule.stems or StemSet()))
+        part_mask |= bit
         bit <<= 1
-    nonalert = {"attack": _B_ATTACK if lex.attack_vocab is not None else 0,
-                "cooperation": _B_COOP if lex.cooperation_vocab is not None else 0,
-                "threat_assessment": _B_THREAT if lex.threat_vocab is not None else 0}
-    return _Features(FeatureTable(sets), cue_bits, tuple(rule_bits), nonalert)
-_HOME_CC = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ",
-            "Turkmen forces": "TM", "Kyrgyz forces": "KG", "Kazakh forces": "KZ"}
+    return _Features(FeatureTable(sets, clitics=lex.clitics, part_mask=part_mask), word_bits, gate_bits, cue_bits,
+                     tuple(rule_bits))
+
+
+@cache
+def _twin(rule: Rule):
+    return twin_of(rule.trigger)
 
 
 @dataclass(slots=True)
@@ -94,34 +112,51 @@ class _Sentence:
     end: int
     text: str
     lex: Lexicon
+    feats: _Features
+    tokens: list[str]
+    counts: Counter  # feature mask -> number of tokens with it
+    bits: int  # union of the tokens' feature bits
     region: int = 0
     security: int = 0
     other: int = 0
     nonsec: int = 0
     places: list[Mention] = field(default_factory=list)
-    tokens: list[str] = field(default_factory=list)
-    rules: set[str] | None = None  # rules whose trigger words occur (None: not known, try all)
+    rules: set[str] = field(default_factory=set)  # frames whose trigger words occur
     _memo: dict = field(default_factory=dict)
-    feats: _Features | None = None  # the lexicon's token feature table (None: regex-only lexicon)
-    bits: int = 0  # union of the tokens' feature bits
-    counts: Counter | None = None  # feature mask -> number of tokens with it
 
-    def count(self, bit: int) -> int:
+    def _bit_count(self, bit: int) -> int:
         return sum(n for m, n in self.counts.items() if m & bit) if self.bits & bit else 0
 
+    def count(self, vocab: str) -> int:
+        """How many words of vocabulary ``vocab`` the sentence holds (single words by token, phrases by regex)."""
+        n = self._bit_count(self.feats.word_bits.get(vocab, 0))
+        gate = self.feats.gate_bits.get(vocab, 0)
+        if gate and self.bits & gate:
+            v = self.lex.vocab[vocab]
+            n += len(spans_lower(v.complex, twin_of(v.complex), self.text, self.lower()))
+        return n
+
+    def has(self, vocab: str) -> bool:
+        """Whether the sentence holds a word of ``vocab`` (the regex confirms what the tokens suggest)."""
+        f = self.feats
+        bits = f.word_bits.get(vocab, 0) | f.gate_bits.get(vocab, 0)
+        if not self.bits & bits:
+            return False
+        return search_lower(self.lex.v(vocab), self.text, self.lower())
+
     def flag(self, cue: str) -> bool:
-        """Whether the lexicon's ``cue`` pattern occurs in this sentence (computed once)."""
+        """Whether the language's ``cue`` occurs in this sentence (computed once)."""
         got = self._memo.get(cue)
         if got is None:
-            if self.feats is not None and self.tokens and cue in self.feats.cue_bits:
-                gate_hit = bool(self.bits & self.feats.cue_bits[cue])
+            rx = self.lex.cue(cue)
+            bit = self.feats.cue_bits.get(cue)
+            if cue == "drill":  # the drill wording is a vocabulary, asked for like a cue
+                got = self.has("drill")
+            elif rx is None or (bit is not None and not self.bits & bit):
+                got = False
             else:
-                gate = self.lex.cue_gates.get(cue)
-                gate_hit = gate is None or not self.tokens or gate.any(self.tokens)
-            if not gate_hit:
-                got = self._memo[cue] = False
-            else:
-                got = self._memo[cue] = search_lower(getattr(self.lex, cue), self.text, self.lower())
+                got = search_lower(rx, self.text, self.lower())
+            self._memo[cue] = got
         return got
 
     def lower(self) -> str | None:
@@ -132,39 +167,13 @@ class _Sentence:
             got = self._memo["lower"] = low if len(low) == len(self.text) else None
         return got
 
+    def personnel(self) -> re.Pattern:
+        return self.lex.personnel_any or self.lex.v("personnel")
+
     def memo(self, key: str, fn):
         if key not in self._memo:
             self._memo[key] = fn()
         return self._memo[key]
-
-
-# lower-case twins of the rule triggers (see lexicon.lower_twin), by rule name
-_TWINS = {rule.name: lower_twin(rule.trigger) for lex in (EN, RU, XX) for rule in lex.rules}
-_FEATURES: dict[str, _Features] = {lex.lang: f for lex in (EN, RU, XX) if (f := _features_for(lex)) is not None}
-
-
-def _lexicon_for(sentence: str) -> Lexicon:
-    if _CYR.search(sentence):
-        return RU
-    if _ARAB_DEV.search(sentence):
-        return XX
-    return EN
-
-
-def _language(combined: str, given: str | None) -> str:
-    if given:
-        return given
-    sample = combined[:4000]
-    if not _CYR.search(sample) and not _ARAB_DEV.search(sample):
-        return "en"
-    cyr = len(_CYR.findall(sample))
-    arab = len(_ARAB_DEV.findall(sample))
-    letters = len(_LETTER.findall(sample)) or 1
-    if cyr / letters > 0.3:
-        return "ru"
-    if arab / letters > 0.3:
-        return "hi" if re.search(r"[\u0900-\u097f]", sample) else "ar"
-    return "en"
 
 
 def _reference_year(combined: str, published) -> int | None:
@@ -176,97 +185,56 @@ def _reference_year(combined: str, published) -> int | None:
     return None
 
 
-_SEC_AFTER = frozenset("forces force situation threat threats council services service cooperation personnel officials "
-                       "agency committee operation operations measures".split())
-_SEC_BEFORE = frozenset("national collective border regional".split())
-
-
-def _security_phrases(toks: list[str]) -> int:
-    """'security' counts only in security phrases ("security forces", "national security"), not in
-    "energy security" or "food security"."""
-    n = 0
-    for i, t in enumerate(toks):
-        if t == "security" and ((i + 1 < len(toks) and toks[i + 1] in _SEC_AFTER) or (i > 0 and toks[i - 1] in _SEC_BEFORE)):
-            n += 1
-    return n
-
-
-def _central_asia(toks: list[str]) -> int:
-    return sum(1 for i, t in enumerate(toks) if t in ("asia", "asian") and i > 0 and toks[i - 1] == "central")
-
-
-def _count_hits(rx: re.Pattern, text: str) -> int:
-    return sum(1 for _ in rx.finditer(text))
-
-
-def _region_hits(lex: Lexicon, text: str, low: str | None = None) -> int:
-    """Region anchors, not counting names inside enumerations of 3+ countries ("Armenia, Belarus, Kazakhstan,
+def _region_hits(sent: _Sentence) -> int:
+    """Region words, not counting names inside enumerations of 3+ countries ("Armenia, Belarus, Kazakhstan,
     Kyrgyzstan, Russia and Tajikistan"): such member lists say nothing about where the news happens."""
-    hits = spans_lower(lex.region_anchor, twin_of(lex.region_anchor), text, low)
+    lex, text, low = sent.lex, sent.text, sent.lower()
+    region = lex.v("region")
+    hits = spans_lower(region, twin_of(region), text, low)
     if not hits:
         return 0
-    if text.count(",") + text.count("،") < 2:
+    sep = lex.cue("enum_sep")
+    if sep is None:
         return len(hits)
-    # a hit can only sit in an enumeration when a separator touches it on one side
-    if not any(_SEP_AFTER.match(text, b) or _SEP_BEFORE.search(text, max(0, a - 12), a) for a, b in hits):
-        return len(hits)
-    others = spans_lower(lex.other_region, twin_of(lex.other_region), text, low)
-    names = sorted([(a, b, True) for a, b in hits] + [(a, b, False) for a, b in others]
-                   + [(m.start(), m.end(), False) for m in re.finditer(r"\b(?:Russia|Россия|China|Pakistan|Iran)\b", text)])
-    # group consecutive names separated only by commas / "and"
+    other = lex.v("other_region")
+    others = spans_lower(other, twin_of(other), text, low)
+    oc = lex.cue("other_countries")
+    if oc is not None:
+        others += [m.span() for m in oc.finditer(text)]
+    names = sorted([(a, b, True) for a, b in hits] + [(a, b, False) for a, b in others])
     groups: list[list[tuple[int, int, bool]]] = []
     for item in names:
-        if groups and _ENUM_SEP.match(text[groups[-1][-1][1]:item[0]]):
+        if groups and item[0] >= groups[-1][-1][1] and sep.match(text[groups[-1][-1][1]:item[0]]):
             groups[-1].append(item)
         else:
             groups.append([item])
-    count = 0
-    for g in groups:
-        if len(g) >= 3:
-            continue
-        count += sum(1 for _, _, is_region in g if is_region)
-    return count
+    return sum(sum(1 for _, _, is_region in g if is_region) for g in groups if len(g) < 3)
 
 
 class _Article:
-    def __init__(self, combined: str, published, lang: str):
+    def __init__(self, combined: str, published, route: dict[str, str]):
         self.text = combined
         low = combined.lower()
         self.low = low if len(low) == len(combined) else None  # for the lower-case pattern twins
         self.published = published
-        self.lang = lang
         self.ref_year = _reference_year(combined, published)
+        langs = load_languages()
         self.sentences: list[_Sentence] = []
         for i, (a, b) in enumerate(split_sentences(combined)):
             s = combined[a:b]
-            lex = _lexicon_for(s)
-            st = _Sentence(i, a, b, s, lex)
-            feats = _FEATURES.get(lex.lang)
-            if feats is not None:
-                st.feats = feats
-                st.tokens = toks = tokens(s)
-                st.counts = counts = Counter(map(feats.table.__getitem__, toks))
-                bits = 0
-                for mask in counts:
-                    bits |= mask
-                st.bits = bits
-            elif lex.gate_vocab is not None:
-                st.tokens = tokens(s)
+            script = script_of(s) or "Latin"
+            lex = langs[route.get(script) or route.get("Latin") or "en"]
+            feats = _features(lex.lang)
+            toks = tokens(s)
+            counts = Counter(map(feats.table.__getitem__, toks))
+            bits = 0
+            for mask in counts:
+                bits |= mask
+            st = _Sentence(i, a, b, s, lex, feats, toks, counts, bits)
+            st.rules = {name for name, bit in feats.rule_bits if bits & bit}
             self.sentences.append(st)
         # the gazetteer only reads sentences that can carry an event (trigger words) and their neighbours
-        gated = []
-        for i, st in enumerate(self.sentences):
-            if st.feats is not None:
-                bits = st.bits
-                st.rules = {name for name, bit in st.feats.rule_bits if bits & bit}
-                if st.rules:
-                    gated.append(i)
-            elif st.lex.rule_map is not None:
-                st.rules = st.lex.rule_map.labels(st.tokens)
-                if st.rules:
-                    gated.append(i)
-            elif st.lex.gate.search(st.text):
-                gated.append(i)
+        gated = [i for i, st in enumerate(self.sentences) if st.rules]
         self.gated = set(gated)
         want = sorted({j for i in gated for j in (i - 1, i, i + 1) if 0 <= j < len(self.sentences)})
         spans: list[tuple[int, int]] = []
@@ -282,44 +250,24 @@ class _Article:
         self.place_freq: dict[str, int] = {}
         for mm in self.places.mentions:
             self.place_freq[mm.place.id] = self.place_freq.get(mm.place.id, 0) + 1
-        self._refs = {id(mm) for mm in self.places.mentions if _dateline_or_person(combined, mm)}
+        self._refs: set[int] = set()
         for s in self.sentences:
             s.places = self.places.between(s.start, s.end)
-            lex = s.lex
-            if s.feats is not None:
-                region = s.count(_B_REGION)
-                if s.text.count(",") < 2 or (not region and "201" not in s.text):
-                    s.region = region + (_central_asia(s.tokens) if "asia" in s.tokens or "asian" in s.tokens else 0)
-                else:
-                    s.region = _region_hits(lex, s.text, s.lower())
-                s.security = s.count(_B_SEC) + (_security_phrases(s.tokens) if "security" in s.tokens else 0)
-                s.other = s.count(_B_OTHER)
-                s.nonsec = s.count(_B_NONSEC)
-                s.region += sum(1 for m in s.places if m.in_region and not m.is_country)
-                continue
-            if lex.region_vocab is not None and (s.text.count(",") < 2 or (
-                    not lex.region_vocab.any(s.tokens) and "201" not in s.text)):
-                s.region = lex.region_vocab.count(s.tokens) + _central_asia(s.tokens)
-            else:
-                s.region = _region_hits(lex, s.text)
-            s.region += sum(1 for m in s.places if m.in_region and not m.is_country)
-            if lex.security_vocab is not None:
-                s.security = lex.security_vocab.count(s.tokens) + _security_phrases(s.tokens)
-                s.other = lex.other_vocab.count(s.tokens)
-                s.nonsec = lex.nonsec_vocab.count(s.tokens)
-            else:
-                s.security = _count_hits(lex.security, s.text)
-                s.other = _count_hits(lex.other_region, s.text)
-                s.nonsec = _count_hits(lex.non_security, s.text)
+            self._refs |= {id(mm) for mm in s.places if _dateline_or_person(combined, mm, s.lex)}
+        for s in self.sentences:
+            region = s.count("region")
+            if region and s.text.count(",") + s.text.count("،") >= 2:
+                region = _region_hits(s)
+            s.region = region + sum(1 for m in s.places if m.in_region and not m.is_country)
+            s.security = s.count("security")
+            s.other = s.count("other_region")
+            s.nonsec = s.count("non_security")
         self.region_total = sum(s.region for s in self.sentences)
         self.other_total = sum(s.other for s in self.sentences)
         # the article is "about the region" when region anchors outweigh other theatres
         self.region_dominant = self.region_total > 0 and self.region_total >= self.other_total
-        drill_sents = sum(1 for s in self.sentences
-                          if (s.bits & _B_DRILL if s.feats is not None
-                              else s.lex.drill_vocab is None or s.lex.drill_vocab.any(s.tokens)) and s.flag("drill"))
+        drill_sents = sum(1 for s in self.sentences if s.flag("drill"))
         self.drill_article = drill_sents >= 2 and drill_sents * 4 >= len(self.sentences)
-
 
     def actors_in(self, lo: int, hi: int) -> list[tuple[int, str]]:
         """Actor mentions between offsets lo and hi (computed per sentence on first use)."""
@@ -327,14 +275,36 @@ class _Article:
         if got is None:
             sent = self._by_start.get(lo)
             toks = None
-            if sent is not None and sent.tokens and not _CYR.search(sent.text) and not _ARAB_DEV.search(sent.text):
-                toks = sent.tokens + (["201"] if "201" in sent.text else [])
+            if sent is not None and sent.tokens and script_of(sent.text) == "Latin" \
+                    and not any(rx.search(sent.text) for name, rx in SCRIPTS.items() if name != "Latin"):
+                toks = sent.tokens
             got = find_actors(self.text, lo, hi, toks, self.low)
             self._actor_cache[lo] = got
         return [a for a in got if a[0] < hi]
 
     def is_reference(self, mm: Mention) -> bool:
         return id(mm) in self._refs
+
+    def sentence_in_region(self, sent: _Sentence) -> bool:
+        if any(m.in_region for m in sent.places):
+            return True
+        return sent.flag("region_words")
+
+    def venue_outside(self, sent: _Sentence) -> bool:
+        """A drill sentence names a place outside the region as its venue ("in Russia", "at the Donguz range"),
+        not only as where participants come from ("servicemen from Russia, Tajikistan and Belarus")."""
+        lex, s = sent.lex, sent.text
+        venue = lex.cue("venue_before")
+        if venue is None:
+            return False
+        for m in lex.cue("outside_region").finditer(s):
+            first = m.group(0).split(" ")[0] + " "
+            if venue.search(first) or venue.search(s[max(0, m.start() - 30):m.start()]):
+                return True
+        return False
+
+    def not_place_here(self, sent: _Sentence, mm: Mention) -> bool:
+        return _not_place_here(self, sent.lex, sent.text, sent, mm)
 
     def inner_place(self, province: Mention, sent: _Sentence) -> Mention | None:
         """The district / town inside ``province`` that this article is about: nearest sentences first, then
@@ -350,49 +320,44 @@ class _Article:
         return best[1] if best else None
 
 
-_NAME_OK_BEFORE = frozenset("""in at on of from to into near the and or by for with as a an northern southern eastern western
-    central north south east west upper lower afghan tajik uzbek turkmen kyrgyz kazakh russian province district city
-    town village neighbouring neighboring remote key strategic capital greater old new""".split())
+_DATE_LEAD = re.compile(r"\s*(?:date\s+[\d-]+\s*)?")
+_CAPS_AFTER = re.compile(r"[\s,]*(?:[A-Z][a-z]+|[A-Z]+)?\s*[,(:\-–—]")
+_PREV_CAP = re.compile(r"([A-Z][a-z'’]+)\s+$")
 
 
-_GIVEN_NAME = re.compile(r"\w*(?:ullah|ulla|uddin|ddin)|Mohammad|Muhammad|Mohammed|Ahmad|Ahmed|Abdul|Gul|Haji|Mullah|Mulla|Maulavi"
-                         r"|Mawlawi|Qari|Sayed|Syed|Sayyid|Sheikh|Amir|Noor|Nur|Khwaja|Mir|Mufti|Hafiz|Rahman|Rahim|Torial", re.I)
-_NOT_NAME = re.compile(r"Taliban|Talibs?|Afghan\w*|Tajik\w*|Uzbek\w*|Turkmen\w*|Kyrgyz\w*|Islamic|State|Emirate|Army|National"
-                       r"|Province|District|City|Border|Forces?|Police|Security|Defen[cs]e|Ministry|Government|Council|Governor"
-                       r"|Took|Take|Takes|Captured?|Captures|Seize[sd]?|Falls?|Fell|Control|Overrun|Overruns|Of|Collapses", re.I)
-
-
-_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Maj|Capt|Lt|Sgt|Prof|Sen|Rep|Brig|Cmdr|Mawlawi|Maulavi|Mullah|Haji|Hajji"
-                           r"|г-н|г-жа)\.?\s+(?:[A-Z]\w*\.?\s+)?$")
-
-
-def _dateline_or_person(text: str, mm: Mention) -> bool:
+def _dateline_or_person(text: str, mm: Mention, lex: Lexicon) -> bool:
     """A place mention that is a wire dateline ("KABUL, Afghanistan —", "DUSHANBE, Tajikistan, July 5") or part
     of a person's name ("Abdul Ahad Torial Kakar", "Attahullah Khogyani"): not where an event happens."""
     span = text[mm.start:mm.end]
-    if re.match(r"[-‑](?:based|born)\b", text[mm.end:mm.end + 8]):
+    based = lex.cue("based_after")
+    if based is not None and based.match(text[mm.end:mm.end + 8]):
         return True
     line_start = text.rfind("\n", 0, mm.start) + 1
     lead = text[line_start:mm.start]
-    if span.isupper() and len(span) > 3 and (not lead.strip() or re.fullmatch(r"\s*(?:date\s+[\d-]+\s*)?", lead)):
+    lead_ok = not lead.strip() or _DATE_LEAD.fullmatch(lead)
+    if span.isupper() and len(span) > 3 and lead_ok:
         return True
-    if (not lead.strip() or re.fullmatch(r"\s*(?:date\s+[\d-]+\s*)?", lead)) and re.match(
-            r"\s*(?:[:—–]|\((?:Reuters|AP|AFP|IANS|dpa|TASS|RIA|Xinhua)|,\s*(?:Afghanistan|Tajikistan|Uzbekistan|Turkmenistan|Kyrgyzstan)\b\s*(?:[(—–-]|\s+[A-Z]))",
-            text[mm.end:mm.end + 40]):
+    tail = lex.cue("dateline_tail")
+    if lead_ok and tail is not None and tail.match(text[mm.end:mm.end + 40]):
         return True
-    if span.isupper() and len(span) > 3 and re.match(r"[\s,]*(?:[A-Z][a-z]+|[A-Z]+)?\s*[,(:\-–—]", text[mm.end:mm.end + 30]):
+    if span.isupper() and len(span) > 3 and _CAPS_AFTER.match(text[mm.end:mm.end + 30]):
         return True
     window = text[max(0, mm.start - 40):mm.start]
-    if _TITLE_BEFORE.search(window):
+    title = lex.cue("title_before")
+    if title is not None and title.search(window):
         return True  # "Mr. Khashi", "Gen. Dostum"
-    prev = re.search(r"([A-Z][a-z'’]+)\s+$", window)
+    if not lex.case:
+        return False
+    prev = _PREV_CAP.search(window)
     if prev and not prev.group(1).endswith(("'s", "’s")):
         word = prev.group(1)
-        if _GIVEN_NAME.fullmatch(word):
+        given, not_name, ok_before = lex.cue("given_name"), lex.cue("not_name"), lex.cue("name_ok_before")
+        if given is not None and given.fullmatch(word):
             return True
-        prev2 = re.search(r"([A-Z][a-z'’]+)\s+$", window[:prev.start()])
-        if (prev2 and word.lower() not in _NAME_OK_BEFORE and prev2.group(1).lower() not in _NAME_OK_BEFORE
-                and not _NOT_NAME.fullmatch(word) and not _NOT_NAME.fullmatch(prev2.group(1))):
+        prev2 = _PREV_CAP.search(window[:prev.start()])
+        if (prev2 and ok_before is not None and not ok_before.fullmatch(word.lower())
+                and not ok_before.fullmatch(prev2.group(1).lower())
+                and not (not_name and not_name.fullmatch(word)) and not (not_name and not_name.fullmatch(prev2.group(1)))):
             return True
     return False
 
@@ -403,29 +368,31 @@ def _lower(s: str) -> str | None:
     return low if len(low) == len(s) else None
 
 
-def _search_slice(rx: re.Pattern, s: str, low: str | None, a: int, b: int) -> bool:
-    """``bool(rx.search(s[a:b]))`` (the slice as its own string: its ends are text boundaries)."""
-    return search_lower(rx, s[a:b], low[a:b] if low is not None else None)
-
-
 def _clause_start(lex: Lexicon, s: str, pos: int, limit: int) -> int:
     lo = max(0, pos - limit)
     last = lo
-    for _, b in spans_lower(lex.clause_break, twin_of(lex.clause_break), s, _lower(s), lo, pos):
+    rx = lex.cue("clause_break")
+    if rx is None:
+        return last
+    for _, b in spans_lower(rx, twin_of(rx), s, _lower(s), lo, pos):
         last = b
     return last
 
 
 def _clause_end(lex: Lexicon, s: str, pos: int, limit: int) -> int:
     end = min(len(s), pos + limit)
-    m = lex.clause_break.search(s, pos, end)
+    rx = lex.cue("clause_break")
+    if rx is None:
+        return end
+    m = rx.search(s, pos, end)
     if m and m.group(0) == ":" and m.start() - pos < 80:  # "took two capitals: X and Y"
-        m = lex.clause_break.search(s, m.end(), end)
+        m = rx.search(s, m.end(), end)
     return m.start() if m else end
 
 
 def _is_reference(lex: Lexicon, s: str, start: int) -> bool:
-    return bool(lex.reference.search(s[max(0, start - 40):start]))
+    rx = lex.cue("reference")
+    return bool(rx is not None and rx.search(s[max(0, start - 40):start]))
 
 
 def _drop_containers(cands: list[Mention]) -> list[Mention]:
@@ -433,7 +400,6 @@ def _drop_containers(cands: list[Mention]) -> list[Mention]:
     Badakhshan province" → Yamgan."""
     ids_inside = {m.place.province_id for m in cands if m.place.province_id and m.place.kind not in ("province", "country")}
     out = [m for m in cands if not (m.place.kind == "province" and m.place.id in ids_inside)]
-    # one event per place id
     seen: set[str] = set()
     uniq = []
     for m in out:
@@ -443,21 +409,26 @@ def _drop_containers(cands: list[Mention]) -> list[Mention]:
     return uniq
 
 
-def _subject_actor(actors: list[tuple[int, str]], s: str, t0: int, t1: int, clause_lo: int) -> str | None:
-    post = s[t1:t1 + 40]
-    m = re.match(r"\s*(?:\w+\s+){0,3}?(?:by|to|into the hands of|в руки|к)\s+(?:the\s+)?", post)
+def _subject_actor(lex: Lexicon, actors: list[tuple[int, str]], s: str, t0: int, t1: int, clause_lo: int) -> str | None:
+    agent = lex.cue("agent_after")
+    m = agent.match(s[t1:t1 + 40]) if agent is not None else None
     if m:
         for pos, name in actors:
             if t1 + m.end() <= pos <= t1 + m.end() + 25:
                 return name
-    before = [name for pos, name in actors if clause_lo - 60 <= pos < t0 and not _PREP_BEFORE.search(s[max(0, pos - 40):pos])]
+    prep = lex.cue("prep_before")
+    before = [name for pos, name in actors
+              if clause_lo - 60 <= pos < t0 and not (prep is not None and prep.search(s[max(0, pos - 40):pos]))]
     if before:
         return before[-1]
     return None
 
 
-# an actor in a prepositional phrase ("under pressure from Afghan and U.S. forces", "backed by …") is not the subject
-_PREP_BEFORE = re.compile(r"\b(?:from|by|against|with|between|among|alongside|versus|vs|на|против|со стороны)\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,3}$", re.I)
+_HOME_CC = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ",
+            "Turkmen forces": "TM", "Kyrgyz forces": "KG", "Kazakh forces": "KZ"}
+_STATE_MOVES = frozenset({"alert", "mobilised", "deployed", "exercise", "returned"})
+_STATE_FORCES = {"TJ": "Tajik forces", "UZ": "Uzbek forces", "TM": "Turkmen forces", "KG": "Kyrgyz forces",
+                 "KZ": "Kazakh forces", "RU": "Russian forces"}
 
 
 class _Ctx:
@@ -469,12 +440,6 @@ class _Ctx:
         self.vetoed: list[tuple[str, _Sentence]] = []  # (why, sentence) — e.g. modal captures → threat_assessment
 
 
-def _sentence_in_region(art: _Article, sent: _Sentence) -> bool:
-    if any(m.in_region for m in sent.places):
-        return True
-    return sent.flag("region_words")
-
-
 def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -> None:
     art = ctx.art
     lex = sent.lex
@@ -482,120 +447,21 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     t0, t1 = span
     while t1 < len(s) and s[t1 - 1].isalnum() and s[t1].isalnum():  # alternations stop at the shortest form ("captur(e|ed)")
         t1 += 1
-    lo = max(0, t0 - rule.before)
-    hi = min(len(s), t1 + rule.after)
-    clause_lo = _clause_start(lex, s, t0, rule.before)
-    pre_clause = s[clause_lo:t0]
-    kind, subtype = rule.kind, rule.subtype
-    alert_move = kind == "troop_movement" and subtype not in ("exercise", "deployed", "mobilised", "alert")
-
-    # ---------------------------------------------------------------- vetoes
-    low = sent.lower()
-    if _search_slice(lex.negation, s, low, max(0, t0 - 40), t0):
+    f = checks.Frame(art, sent, rule, t0, t1, rule.subtype, lo=max(0, t0 - rule.before),
+                     hi=min(len(s), t1 + rule.after), clause_lo=_clause_start(lex, s, t0, rule.before))
+    if checks.run_vetoes(f):
+        if f.vetoed_as:
+            ctx.vetoed.append((f.vetoed_as, sent))
         return
-    if _search_slice(lex.denial, s, low, max(0, t0 - 120), t0):
+    if not checks.run_needs(f):
         return
-    if (kind == "territorial" or alert_move) and sent.flag("repelled"):
-        ctx.vetoed.append(("repelled", sent))
-        return
-    if (kind == "territorial" or alert_move) and _search_slice(lex.modal, s, low, max(clause_lo, t0 - 80), t0):
-        ctx.vetoed.append(("modal", sent))
-        return
-    in_drill = sent.flag("drill_scenario") or (subtype != "exercise" and art.drill_article and sent.flag("drill"))
-    if in_drill and (kind == "territorial" or subtype != "exercise"):
-        if kind == "territorial" or subtype in ("crossed_border", "returned", "surrendered", "defected", "withdrawal",
-                                                "refugees_crossing"):
-            return
-        subtype = "exercise"
-    if kind == "territorial" or subtype in ("returned", "withdrawal", "surrendered", "defected"):
-        if sent.flag("background"):
-            return
-    if subtype != "exercise" and art.ref_year and any(y < art.ref_year for y in years_in(s[clause_lo:hi])):
-        return  # a past year in the same clause: background
-    if subtype != "exercise" and art.ref_year and _lead_year(s, art.ref_year):
-        return  # "In July 2021, as the republic collapsed, …": a past year heading the sentence
-    if (kind == "territorial" or alert_move) and lex.relative_past is not None and _search_slice(lex.relative_past, s, low, max(0, t0 - 120), t0):
-        return  # "four days after fighters seized it": an earlier event told relative to the news
-    if (kind == "territorial" or kind == "troop_movement") and _nominal_subject(lex, s, t0, t1, clause_lo):
-        return  # "Seizing a district centre would be its biggest gain": the verb is a noun phrase, not a report
-    if kind == "troop_movement" and not alert_move and _MODAL_NEAR.search(pre_clause[-40:]):
-        return  # "would be sent back", "may hold drills"
-    if kind == "territorial" and lex.non_place_object is not None and not _PASSIVE_TRIGGER.match(s[t0:t1]) \
-            and lex.non_place_object.match(s, t1):
-        return  # "seized weapons", "captured the cup"
-    if subtype == "handed_over" and _PEOPLE_PASSIVE.search(s[max(0, t0 - 30):t0]) and lex.personnel.search(pre_clause[-80:]):
-        return  # "the soldiers were handed over to …": people, not territory
-    if subtype == "deployed" and re.search(r"\bback\b|обратно", s[t0:t1]):
-        return  # "sent 280 soldiers back to Afghanistan": a return, not a deployment
-    if subtype == "deployed" and _BACKED_BY.search(s[max(0, t0 - 40):t0]):
-        return  # "units backed by reinforcements entered X": circumstance of another event
-    if subtype in ("crossed_border", "refugees_crossing") and _crossing_noun(sent, s, t0, t1):
-        return  # "the border crossing", "Sher Khan Bandar crossing": a place, not a movement
-    region_here = _sentence_in_region(art, sent)
-    if sent.flag("outside_region") and not any(mm.in_region and not mm.is_country for mm in sent.places):
-        if not region_here or (subtype == "exercise" and _venue_outside(lex, s)):
-            return
-    if subtype == "exercise" and sent.flag("outside_region") and _venue_outside(lex, s):
-        return
-
-    # ---------------------------------------------------------------- frame requirements
-    win = s[lo:hi]
-    needs = rule.needs
-    if "personnel" in needs:
-        pm = spans_lower(lex.personnel, twin_of(lex.personnel), s, low, lo, hi)
-        if not pm:
-            return
-        if all(s[a:b].lower() in _PRONOUNS for a, b in pm) and lex.civilians.search(s):
-            return  # "residents said they saw …", "families …, most of them moving to …": civilians, not forces
-    if "civilians" in needs and (not lex.civilians.search(win) or lex.personnel.search(win)):
-        return
-    if "fighting" in needs and not lex.security.search(s):
-        return
-    if "military" in needs and not lex.military.search(s):
-        return
-    dest: Mention | None = None
-    dest_cc: str | None = None
-    if "abroad" in needs:
-        am = lex.abroad.match(s, t1)
-        after_places = [mm for mm in sent.places if t1 <= mm.start - sent.start <= t1 + 80]
-        if am:
-            word = re.findall(r"[^\W\d_]+", am.group(0))
-            for w in word:
-                cc = country_code_of(w)
-                if cc:
-                    dest_cc = cc
-                    break
-        elif not after_places or not any(mm.is_country or mm.place.country_code != "AF" for mm in after_places):
-            return
-        if after_places:
-            after_places = [mm for mm in after_places if not _not_place_here(art, lex, s, sent, mm)]
-            foreign = [mm for mm in after_places if mm.place.country_code != "AF"]
-            dest = (foreign or after_places or [None])[0]
-        if lex.shelling.search(s[max(0, t0 - 40):t0]):
-            return
-    if "abroad_any" in needs and not lex.abroad.search(s, max(0, t0 - 60), hi):
-        return
-    if "local" in needs:
-        if lex.foreign_forces.search(s[max(0, t0 - 120):min(len(s), t1 + 60)]):
-            return
-        if lex.abroad.match(s, t1):
-            return  # crossing a border is the better reading
-        obj = s[t1:t1 + 60]
-        if not (lex.place_type.search(obj) or any(0 <= mm.start - sent.start - t1 <= 60 for mm in sent.places)):
-            return  # a retreat from / to a named place or place type
-        if re.search(r"\b(?:officials?|residents|civilians|families|people|governor|staff|diplomats|employees)\b", s[max(0, t0 - 40):t0]):
-            return
-    if "region" in needs and not region_here:
-        return
-    if "holder" in needs and not any(0 <= p - sent.start - t1 <= 12 and n not in _FOREIGN_HOLDERS
-                                     for p, n in art.actors_in(sent.start, sent.end)):
-        return  # "… is still controlled by <armed party>": the holder is named right after
-    if "group_before" in needs and not _GROUP_BEFORE.search(s, max(0, t0 - 45), t0):
-        return  # "a rapid Taliban advance", "the militants' gains": the group is named right before
+    kind, subtype, lo, hi, clause_lo = rule.kind, f.subtype, f.lo, f.hi, f.clause_lo
+    region_here = art.sentence_in_region(sent)
 
     # ---------------------------------------------------------------- places
     chosen: list[Mention] = []
     from_context = False
+    needs = rule.needs
     if kind == "territorial":
         held = "holder" in needs
         chosen, generic = _territorial_targets(art, sent, lex, s, t0, t1, clause_lo, "held" if held else subtype)
@@ -604,11 +470,14 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             if unknown is not None and (not chosen or all(mm.place.kind == "province" for mm in chosen)
                                         or t1 <= unknown.start - sent.start < chosen[0].start - sent.start):
                 chosen = [unknown]  # "captured the village of X in Warduj district": X is the object, Warduj locates it
-        near = s[max(0, t0 - 80):min(len(s), t1 + 80)]
-        if "placeish" in needs and not chosen and not lex.place_type.search(near):
-            return
-        if "named_place" in needs and not chosen:
-            return
+        if "placeish" in needs:
+            if not chosen and not checks.placeish(f):
+                return
+            f.passed.append("placeish")
+        if "named_place" in needs:
+            if not chosen:
+                return
+            f.passed.append("named_place")
         if not chosen and subtype != "control_claim" and not generic:
             ctx_place = _context_place(art, sent)
             if ctx_place is not None:
@@ -617,12 +486,12 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
         if not chosen and not region_here and not art.region_dominant:
             return
     else:
-        if dest is not None:
-            chosen = [dest]
+        if f.dest is not None:
+            chosen = [f.dest]
         elif subtype == "exercise" and (unknown := _unknown_place(art, sent, lex, s, t0, t1, clause_lo, exercise=True)):
             chosen = [unknown]
-        elif dest_cc:
-            chosen = [Mention(-1, -1, country_place(dest_cc, _written_country(s, t1)))]
+        elif f.dest_cc:
+            chosen = [Mention(-1, -1, country_place(f.dest_cc, _written_country(s, t1)))]
         else:
             chosen = _movement_place(art, sent, lex, s, t0, t1, clause_lo, subtype)
             if not chosen:
@@ -635,7 +504,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     actors = [(p - sent.start, n) for p, n in art.actors_in(sent.start, sent.end)]
     f_hi = _frame_end(lex, s, t1, hi)
     clause_actors = [(p, n) for p, n in actors if lo <= p < f_hi] or [(p, n) for p, n in actors if p < f_hi]
-    subj = _subject_actor(actors, s, t0, t1, clause_lo)
+    subj = _subject_actor(lex, actors, s, t0, t1, clause_lo)
     if subj is None and kind == "troop_movement" and subtype in _STATE_MOVES:
         subj = _state_subject(lex, s, clause_lo, t0)
     if kind == "territorial" and rule.state_subtype and subj in STATE_ACTORS and subj not in NON_STATE:
@@ -647,10 +516,10 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
         return
     names = unique(([subj] if subj else []) + [n for _, n in clause_actors])
 
-    # ---------------------------------------------------------------- count, claimant, date
+    # ---------------------------------------------------------------- count
     count = unit = None
     if kind == "troop_movement":
-        unit_rx = lex.civilians if subtype == "refugees_crossing" else lex.personnel
+        unit_rx = lex.v("civilians") if subtype == "refugees_crossing" else sent.personnel()
         c, unit = find_count(s, unit_rx, max(lo, clause_lo), f_hi)
         if c is not None:
             count = c
@@ -664,94 +533,55 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
         conf += 0.05
     if count is not None:
         conf += 0.03
-    if in_drill:
+    if f.in_drill:
         conf -= 0.1
     conf = max(0.05, min(0.99, conf))
     for place_m in chosen or [None]:
         ctx.events.append(EventMention(
             kind=kind, subtype=subtype, evidence=s, start=sent.start, end=sent.end, rule=rule.name,
-            confidence=round(conf, 3), place=place_m.place if place_m else None, actors=names,
+            confidence=round(conf, 3), place=place_m.place if place_m else None, actors=list(names),
             count=count.value if count else None, count_unit=unit if count else None,
-            count_text=count.text if count else None,
+            count_text=count.text if count else None, checks=list(f.passed),
         ))
 
 
-_PRONOUNS = frozenset({"they", "of them"})
-_FOREIGN_HOLDERS = frozenset({"US/NATO forces"})
-_GROUP_BEFORE = re.compile(r"\b(?:Taliban|Taleban|militants?|insurgents?|rebels?|jihadists?|ISIS(?:-K)?|ISKP|IS|Islamic State|Daesh"
-                           r"|the group)(?:'s|’s|s'|’)?\s+(?:(?:rapid|swift|lightning|steady|recent|latest|ongoing|continuing"
-                           r"|relentless|sweeping|territorial|military|battlefield)\s+){0,2}$", re.I)
-_MODAL_NEAR = re.compile(r"(?<!\w)(?:would|could|might|may|should|whether|if|unless|plan(?:s|ned|ning)? to|intend(?:s|ed)? to"
-                         r"|threaten(?:s|ed)? to|ready to|no (?:plans?|need) to|могут|может|мог бы|могли бы|если|ли|планиру\w+|намерен\w*)(?!\w)[^.;]*$", re.I)
-_BACKED_BY = re.compile(r"\b(?:backed|supported|aided|helped|assisted|accompanied|joined|reinforced)\s+by\s+(?:\w+\s+){0,2}$", re.I)
-_PEOPLE_PASSIVE = re.compile(r"\b(?:were|was|been|are|is|being|be)\s+(?:\w+\s+)?$", re.I)
-_STATE_MOVES = frozenset({"alert", "mobilised", "deployed", "exercise", "returned"})
-_LEAD_YEAR = re.compile(r"^\W*(?:(?:In|By|During|Back in|At the (?:end|start|beginning) of|Until|Between|В|К|До)\s+)"
-                        r"(?:(?:late|early|mid-?|the|summer|spring|autumn|winter|конце|начале|середине|\w+)\s+){0,2}((?:19|20)\d\d)\b")
-_GERUND_LEAD = re.compile(r"^[\W]*(?:(?:the|a|an|its|their|any|successfully|eventually)\s+)?$", re.I)
-_STATE_FORCES = {"TJ": "Tajik forces", "UZ": "Uzbek forces", "TM": "Turkmen forces", "KG": "Kyrgyz forces",
-                 "KZ": "Kazakh forces", "RU": "Russian forces"}
-_CAPITALS = {"dushanbe": "TJ", "душанбе": "TJ", "tashkent": "UZ", "ташкент": "UZ", "ashgabat": "TM", "ашхабад": "TM",
-             "bishkek": "KG", "бишкек": "KG", "astana": "KZ", "moscow": "RU", "москва": "RU", "russia": "RU",
-             "россия": "RU", "туркмения": "TM", "киргизия": "KG"}
-
-
-_VENUE_BEFORE = re.compile(r"(?<!\w)(?:in|at|near|on|to|into|в|во|на|под|близ|у)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
-
-
-def _venue_outside(lex: Lexicon, s: str) -> bool:
-    """A drill sentence names a place outside the region as its venue ("in Russia", "at the Donguz range"), not
-    only as where participants come from ("servicemen from Russia, Tajikistan and Belarus")."""
-    for m in lex.outside_region.finditer(s):
-        if m.group(0).lower().startswith(("in ", "в ", "на ")) or _VENUE_BEFORE.search(s[max(0, m.start() - 30):m.start()]):
-            return True
-    return False
-
-
-def _lead_year(s: str, ref_year: int) -> bool:
-    m = _LEAD_YEAR.match(s)
-    return bool(m) and int(m.group(1)) < ref_year
-
-
-def _nominal_subject(lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int) -> bool:
-    """A gerund heading its clause as subject ("Seizing a district would be …", "Capturing Kunduz remains the
-    goal"): the verb names an act, it does not report one."""
-    word = s[t0:t1].split(" ")[0].lower()
-    if not word.endswith("ing") or lex.lang != "en":
-        return False
-    return bool(_GERUND_LEAD.match(s[clause_lo:t0]))
-
-
-def _crossing_noun(sent: _Sentence, s: str, t0: int, t1: int) -> bool:
-    word = s[t0:t1].lower()
-    if not word.startswith("crossing"):
-        return False
-    if re.search(r"\b(?:border|the|a|an|this|that|its|river|bridge|main|key|busy|official|illegal)\s+$", s[max(0, t0 - 20):t0], re.I):
-        return True
-    if re.match(r"s?\s+(?:point|post|station)s?\b", s[t1:t1 + 12], re.I):
-        return True
-    return any(0 <= t0 - (mm.end - sent.start) <= 2 for mm in sent.places)
+def _crossing_after(lex: Lexicon, s: str, pos: int) -> bool:
+    rx = lex.cue("crossing_after")
+    return bool(rx is not None and rx.match(s[pos:pos + 20]))
 
 
 def _frame_end(lex: Lexicon, s: str, t1: int, hi: int) -> int:
     """Where a trigger's frame ends for places, counts and actors: "put on alert | after fighting in X sent …"."""
-    if lex.place_stop is None:
+    rx = lex.cue("place_stop")
+    if rx is None:
         return hi
-    m = lex.place_stop.search(s, t1, hi)
+    m = rx.search(s, t1, hi)
     return m.start() if m else hi
+
+
+def _frame_start(lex: Lexicon, s: str, t0: int, clause_lo: int) -> int:
+    rx = lex.cue("place_stop")
+    if rx is None:
+        return clause_lo
+    last = clause_lo
+    for m in rx.finditer(s, clause_lo, t0):
+        last = m.end()
+    return last
 
 
 def _state_subject(lex: Lexicon, s: str, clause_lo: int, t0: int) -> str | None:
     """"Tajikistan has put its border troops on alert", "Туркменистан перебросил …": the state acts through its forces."""
-    if lex.state_subject is None:
+    rx = lex.cue("state_subject")
+    if rx is None:
         return None
-    m = lex.state_subject.match(s, clause_lo, t0)
+    m = rx.match(s, clause_lo, t0)
     if not m:
         return None
     w = m.group(1)
-    cc = _CAPITALS.get(w.lower()) or country_code_of(w)
+    cc = capital_country(w) or country_code_of(w)
     name = _STATE_FORCES.get(cc or "")
-    if name == "Tajik forces" and re.search(r"\bborder (?:troops|guards|forces)|погранич", s, re.I):
+    border = lex.cue("border_forces")
+    if name == "Tajik forces" and border is not None and border.search(s):
         name = "Tajik border troops"
     return name
 
@@ -762,14 +592,17 @@ def _ref_mentions(art: _Article, sent: _Sentence) -> set[int]:
     def compute() -> set[int]:
         lex = sent.lex
         s = sent.text
+        npa = lex.cue("not_place_after")
+        sep = lex.cue("enum_sep")
         out: set[int] = set()
         prev: Mention | None = None
         for mm in sent.places:
             a = mm.start - sent.start
             ref = art.is_reference(mm) or _is_reference(lex, s, a)
-            if not ref and lex.not_place_after is not None and lex.not_place_after.match(s, mm.end - sent.start):
+            if not ref and npa is not None and npa.match(s, mm.end - sent.start):
                 ref = True
-            if not ref and prev is not None and id(prev) in out and _ENUM_SEP.match(s[prev.end - sent.start:a]):
+            if not ref and prev is not None and id(prev) in out and sep is not None \
+                    and sep.match(s[prev.end - sent.start:a]):
                 ref = True  # "from Faizabad and Baharak": the second is as much an origin as the first
             if ref:
                 out.add(id(mm))
@@ -783,25 +616,14 @@ def _not_place_here(art: _Article, lex: Lexicon, s: str, sent: _Sentence, mm: Me
         return False
     # a destination or route after the verb is still the place of a movement ("to Imam Sahib", "via the X crossing")
     a = mm.start - sent.start
-    if art.is_reference(mm) or (lex.not_place_after is not None and lex.not_place_after.match(s, mm.end - sent.start)):
+    npa = lex.cue("not_place_after")
+    if art.is_reference(mm) or (npa is not None and npa.match(s, mm.end - sent.start)):
         return True
     pre = s[max(0, a - 30):a]
-    if _DEST_BEFORE.search(pre) and not _ROUTE_BEFORE.search(pre):
+    dest, route = lex.cue("dest_before"), lex.cue("route_before")
+    if dest is not None and dest.search(pre) and not (route is not None and route.search(pre)):
         return False  # "into Tajikistan", "towards Ishkoshim", "via the X crossing": where the movement goes
     return True
-
-
-_DEST_BEFORE = re.compile(r"(?<!\w)(?:to|towards?|into|via|through|в|во|к|через|на территорию)\s+(?:the\s+)?(?:[\w-]+\s+)?$", re.I)
-_ROUTE_BEFORE = re.compile(r"\b(?:road|highway|way|route|direction|path)\s+(?:to|towards?)\s+(?:the\s+)?(?:\w+\s+)?$", re.I)
-
-
-def _frame_start(lex: Lexicon, s: str, t0: int, clause_lo: int) -> int:
-    if lex.place_stop is None:
-        return clause_lo
-    last = clause_lo
-    for m in lex.place_stop.finditer(s, clause_lo, t0):
-        last = m.end()
-    return last
 
 
 def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
@@ -812,48 +634,26 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
     f_hi = _frame_end(lex, s, t1, len(s))
     f_lo = _frame_start(lex, s, t0, clause_lo)
     cands = [mm for mm in sent.places if mm.in_region and not _not_place_here(art, lex, s, sent, mm)]
-    if subtype == "withdrawal":  # a withdrawal happens where they left, not where they went
-        cands = [mm for mm in cands if not re.search(r"\b(?:to|towards?|into|в сторону|к)\s+(?:the\s+)?(?:\w+\s+)?$",
-                                                      s[max(0, mm.start - sent.start - 25):mm.start - sent.start], re.I)]
+    towards = lex.cue("towards_before")
+    if subtype == "withdrawal" and towards is not None:  # a withdrawal happens where they left, not where they went
+        cands = [mm for mm in cands if not towards.search(s[max(0, mm.start - sent.start - 25):mm.start - sent.start])]
+    state = lex.cue("state_subject")
     after = [mm for mm in cands if t1 <= mm.start - sent.start < f_hi]
     before = [mm for mm in cands if f_lo <= mm.start - sent.start < t0
-              and not (not mm.is_country and lex.state_subject is not None
-                       and lex.state_subject.match(s, mm.start - sent.start))]
+              and not (not mm.is_country and state is not None and state.match(s, mm.start - sent.start))]
     ordered = after + before[::-1]
-    crossing = [mm for mm in ordered if mm.place.kind == "crossing"
-                or re.match(r"\s+(?:border\s+)?(?:crossing|bridge|checkpoint|border post)", s[mm.end - sent.start:mm.end - sent.start + 20], re.I)]
+    crossing = [mm for mm in ordered if mm.place.kind == "crossing" or _crossing_after(lex, s, mm.end - sent.start)]
     sub = [mm for mm in ordered if not mm.is_country]
     return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
 
 
-_NAME = r"[A-Z][a-z'’]+(?:[- ](?:(?:e|i|ye|ul|al)[- ])?[A-Z][a-z'’]+){0,3}"
-_NAME_RU = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё][а-яё]+){0,2}"
-_UNK_NOUN = (r"village|town|district(?: cent(?:er|re))?|settlement|area|valley|hamlet|outpost|base|range|locality|stronghold|region|pass"
-             r"|gorge|bazaar|mountains?|heights|hill|airport|airfield|crossing|post|checkpoint")
-_UNK_AFTER = re.compile(
-    rf"\s+(?:(?:the|a|an|its|their)\s+)?(?:(?:remote|strategic|key|mountainous|small|border|nearby|new|important|northern|southern"
-    rf"|eastern|western|main|former)\s+)*(?:(?P<noun>{_UNK_NOUN})\s+(?:of|in|at|called|known as|near)\s+(?P<n>{_NAME})"
-    rf"|(?P<n2>{_NAME})(?:\s+(?P<noun2>{_UNK_NOUN}))?)")
-_UNK_BEFORE = re.compile(rf"(?:the\s+)?(?:(?P<noun>{_UNK_NOUN})\s+of\s+)?(?P<n>{_NAME})(?:\s+(?P<noun2>{_UNK_NOUN}))?\s+"
-                         rf"(?:(?:has|have|had|was|were|is|reportedly|also|now)\s+)*(?:been\s+)?$")
-_RANGE_NOUN = r"(?:(?:firing|training|military|shooting|tactical|mountain)\s+)?(?:range|ground|field|polygon|cent(?:er|re))s?\b"
-_UNK_RANGE = re.compile(rf"(?:\b(?:at|on|in|over|near|to)\s+(?:the\s+)?(?P<n>{_NAME})(?:\s+(?:and|or)\s+{_NAME})?\s+(?P<noun>{_RANGE_NOUN})"
-                        rf"|(?P<noun2>полигон\w*|стрельбищ\w*)\s+«?(?P<n2>{_NAME_RU}|{_NAME})»?"
-                        rf"|\b(?P<n3>[A-Z][A-Z'’]+(?:[- ][A-Z][A-Z'’]+)?)\s+(?P<noun3>(?:TRAINING|FIRING|MILITARY)\s+(?:GROUND|RANGE|FIELD)|RANGE|POLYGON)\b)")
-_UNK_RU = re.compile(rf"\s+(?:(?P<noun>кишлак\w*|сел(?:о|а)|деревн\w+|поселок\w*|посёлок\w*|уезд\w*|район\w*|населенн\w+ пункт\w*|населённ\w+ пункт\w*|застав\w*|пост\w*)\s+)?«?(?P<n>{_NAME_RU})»?")
-_NOT_PLACE_WORD = re.compile(
-    r"(?:The|A|An|This|That|These|Those|It|They|He|She|We|Taliban|Talibs?|Afghan\w*|Tajik\w*|Uzbek\w*|Turkmen\w*|Kyrgyz\w*|Kazakh\w*|Russia\w*"
-    r"|Iran\w*|Pakistan\w*|China|Chinese|American\w*|US|U|NATO|CSTO|Islamic|State|ISIS|IS|Daesh|National|Resistance|Front|Army|Police"
-    r"|Government|Ministry|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August"
-    r"|September|October|November|December|Mullah|Mawlawi|Maulavi|Commander|General|President|Minister|Governor|Mr|Mrs|Dr|Sheikh|Haji"
-    r"|Kabul|Power|Control|Most|Many|Some|All|Several|Two|Three|Four|Five|Mujahideen|Northern|Southern|Eastern|Western|Central|North|South"
-    r"|East|West|Al|Qaeda|Emirate|Republic|Province|District|City|Border|Forces?|Security|Defen[cs]e|Council|Reuters|AFP|AP"
-    r"|Талибан|Талиб\w*|Афганистан\w*|Таджикистан\w*|Узбекистан\w*|Туркмен\w*|Росси\w*|ИГИЛ|ОДКБ|Кабул\w*|Фронт\w*)$")
-_KIND_OF_NOUN = {"village": "village", "hamlet": "village", "settlement": "village", "town": "town", "district": "district",
-                 "base": "base", "outpost": "outpost", "post": "outpost", "checkpoint": "outpost", "airport": "airport",
-                 "airfield": "airport", "crossing": "crossing", "кишлак": "village", "село": "village", "сел": "village",
-                 "деревн": "village", "посел": "village", "посёл": "village", "уезд": "district", "район": "district",
-                 "застав": "outpost", "пост": "outpost", "населен": "village", "населён": "village"}
+def _named(m: re.Match) -> tuple[str | None, str | None, int]:
+    """(name, noun, start) from an unknown-place cue match: groups n/noun, n2/noun2 or n3/noun3."""
+    gd = m.groupdict()
+    for n, noun in (("n", "noun"), ("n2", "noun2"), ("n3", "noun3")):
+        if gd.get(n):
+            return gd[n], gd.get(noun), m.start(n)
+    return None, None, -1
 
 
 def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
@@ -862,42 +662,48 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
     stronghold in Tora Bora", "Yumgan district has fallen", drills "at the Harb-Maidon range", "на полигоне «Харбмайдон»"):
     the name as written, the kind from the noun, and the district / province / country of the nearest resolved
     place (no gazetteer id; coordinates only as the province's, with ``precision="province"``)."""
+    name = noun = None
+    a = -1
     if exercise:
-        m = _UNK_RANGE.search(s, max(0, t0 - 200), min(len(s), t1 + 200))
+        rx = lex.cue("unknown_range")
+        m = rx.search(s, max(0, t0 - 200), min(len(s), t1 + 200)) if rx is not None else None
         if not m:
             return None
-        if m.group("n"):
-            name, noun, a = m.group("n"), m.group("noun"), m.start("n")
-        elif m.group("n2"):
-            name, noun, a = m.group("n2"), m.group("noun2"), m.start("n2")
-        else:
-            name, noun, a = m.group("n3").title(), m.group("noun3").lower(), m.start("n3")
+        name, noun, a = _named(m)
+        if m.groupdict().get("n3"):
+            name, noun = name.title(), (noun or "").lower()
     else:
-        m = (_UNK_RU if lex.lang == "ru" else _UNK_AFTER).match(s, t1)
-        name = noun = None
-        a = -1
-        if m and lex.lang != "ru":
-            if m.group("n"):
-                name, noun, a = m.group("n"), m.group("noun"), m.start("n")
-            else:
-                name, noun, a = m.group("n2"), m.group("noun2"), m.start("n2")
-                if noun is None and not re.match(r"\s*(?:[,.;]|$|on\b|in\b|at\b|after\b|from\b|late\b|early\b|last\b|overnight\b|and\b|,)", s[m.end():]):
+        rx = lex.cue("unknown_after")
+        m = rx.match(s, t1) if rx is not None else None
+        if m:
+            gd = m.groupdict()
+            if gd.get("n"):
+                name, noun, a = gd["n"], gd.get("noun"), m.start("n")
+            elif gd.get("n2"):
+                name, noun, a = gd["n2"], gd.get("noun2"), m.start("n2")
+                cont = lex.cue("unknown_continue")
+                if noun is None and not (cont is not None and cont.match(s[m.end():])):
                     name = None  # "captured Taliban commanders": a capitalised word before a common noun
-        elif m and lex.lang == "ru" and m.group("noun"):
-            name, noun, a = m.group("n"), m.group("noun"), m.start("n")
-        if name is None and lex.lang != "ru" and (_PASSIVE_TRIGGER.match(s[t0:t1]) or _PASSIVE_BEFORE.search(s[max(0, t0 - 16):t0])):
-            m = _UNK_BEFORE.search(s, clause_lo, t0)
+        before = lex.cue("unknown_before")
+        passive = lex.cue("passive_trigger")
+        passive_before = lex.cue("passive_before")
+        if name is None and before is not None and (
+                (passive is not None and passive.match(s[t0:t1]))
+                or (passive_before is not None and passive_before.search(s[max(0, t0 - 16):t0]))):
+            m = before.search(s, clause_lo, t0)
             if m:
                 name, noun, a = m.group("n"), m.group("noun") or m.group("noun2"), m.start("n")
         # a stronghold / base / area "in X" right after the object
-        if name is None and lex.lang != "ru":
-            m = re.match(rf"\s+(?:(?:the|a|an|its|their|new|key|strategic|remote|mountain|mountainous)\s+)*(?:{_UNK_NOUN})\s+(?:in|at|of)\s+(?P<n>{_NAME})", s[t1:t1 + 80])
+        inside = lex.cue("unknown_in")
+        if name is None and inside is not None:
+            m = inside.match(s[t1:t1 + 80])
             if m:
                 name, noun, a = m.group("n"), None, t1 + m.start("n")
     if not name or name.endswith(("'s", "’s")):
         return None  # "a district in Afghanistan's Badakhshan": a possessive modifies, it is not the place
     words = re.split(r"[- ]", name)
-    if any(_NOT_PLACE_WORD.match(w) for w in words if w[:1].isupper()) or _GIVEN_NAME.fullmatch(words[0]):
+    npw, given = lex.cue("not_place_word"), lex.cue("given_name")
+    if (npw is not None and any(npw.match(w) for w in words if w[:1].isupper())) or (given is not None and given.fullmatch(words[0])):
         return None
     if any(mm.start - sent.start <= a < mm.end - sent.start and not mm.is_country for mm in sent.places):
         return None  # the gazetteer knows it
@@ -907,7 +713,7 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
     kind = "place"
     if noun:
         low = noun.lower()
-        kind = next((v for k, v in _KIND_OF_NOUN.items() if low.startswith(k)), "range" if exercise else "place")
+        kind = next((v for k, v in lex.place_kinds.items() if low.startswith(k)), "range" if exercise else "place")
     elif exercise:
         kind = "range"
     cp = ctx.place
@@ -926,7 +732,7 @@ def _nearest_resolved(art: _Article, sent: _Sentence, a: int) -> Mention | None:
     """The resolved region place nearest to offset ``a`` of ``sent`` (same sentence first, then the article's most
     often named sub-country place)."""
     refs = _ref_mentions(art, sent)
-    here = [mm for mm in sent.places if mm.in_region and (not mm.is_country or True) and not art.is_reference(mm)]
+    here = [mm for mm in sent.places if mm.in_region and not art.is_reference(mm)]
     sub = [mm for mm in here if not mm.is_country]
     if sub:
         return min(sub, key=lambda mm: (id(mm) in refs, abs(mm.start - sent.start - a)))
@@ -945,22 +751,12 @@ def _written_country(s: str, t1: int) -> str | None:
     return m.group(0) if m else None
 
 
-_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|be|has|have|had)\s+(?:\w+\s+)?$", re.I)
-_PASSIVE_TRIGGER = re.compile(r"^(?:fell|fall|falls|fallen|collaps|succumb|lost|came under|come under|comes under|under|be under"
-                              r"|is under|are under|was under|were under|now under|remains? under|brought under|захвачен|пал|перешл|перешел|перешёл|сдан|взят|سقط)", re.I)
-_LIST_GAP = re.compile(r",|\band\b|&|\bas well as\b|\bи\b|\bو\b", re.I)
-def _list_gap(gap: str) -> bool:
+def _list_gap(lex: Lexicon, gap: str) -> bool:
     """Text between two items of one list: a comma or "and" after at most four words ("Sheberghan, the capital of
     Jowzjan Province in the north, and Zaranj"), at most three words after it."""
-    m = _LIST_GAP.search(gap)
+    rx = lex.cue("list_gap")
+    m = rx.search(gap) if rx is not None else None
     return bool(m) and len(gap[:m.start()].split()) <= 4 and len(gap[m.end():].split()) <= 3
-
-
-_LIST_STOP = re.compile(r"[.;:!?]|\b(?:from|near|to|toward|towards|after|before|while|when|where|which|who|said|says|then|but"
-                        r"|из|от|после|когда|но|где)\b", re.I)
-_SUB_PROVINCE_OBJECT = re.compile(r"\s*(?:(?:the|a|an|another|one|remote|key|strategic|northern|southern|eastern|western|main)\s+)*"
-                                  r"(?:district|town|city|village|district cent(?:er|re)|border crossing|crossing|base|outpost)\b", re.I)
-_GENERIC_OBJECT = re.compile(r"(?:(?:significant|large|vast|new|more|several|many|some|key|strategic|rural|further|other|dozens of|swathes of|parts of|much of|most of)\s+){0,2}\b(?:territor(?:y|ies)|areas|regions|parts|swathes|villages|districts|provinces|the country|land)\b", re.I)
 
 
 def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
@@ -972,20 +768,25 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     refs = _ref_mentions(art, sent)
     cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and id(mm) not in refs]
     after = [mm for mm in cands if t1 <= mm.start - sent.start < c_hi]
-    passive = subtype == "held" or bool(_PASSIVE_TRIGGER.match(s[t0:t1]) or _PASSIVE_BEFORE.search(s[max(0, t0 - 16):t0]))
+    ptrig, pbefore = lex.cue("passive_trigger"), lex.cue("passive_before")
+    passive = subtype == "held" or bool((ptrig is not None and ptrig.match(s[t0:t1]))
+                                        or (pbefore is not None and pbefore.search(s[max(0, t0 - 16):t0])))
+    poss = lex.cue("possessive_after")
     before = [mm for mm in cands if clause_lo - 150 <= mm.start - sent.start < t0
-              and (passive or not re.match(r"['’]s\s+(?!(?:\w+\s+)?(?:district|province|city|town|village|border|crossing))", s[mm.end - sent.start:mm.end - sent.start + 30]))]
+              and (passive or poss is None or not poss.match(s[mm.end - sent.start:mm.end - sent.start + 30]))]
     if subtype == "control_claim":
         after = [mm for mm in after if mm.start - sent.start <= t1 + 60]
         return _drop_containers(after), False
-    generic = bool(_GENERIC_OBJECT.match(s[t1:t1 + 40].lstrip().removeprefix("the ").removeprefix("most of the ")))
+    gen = lex.cue("generic_object")
+    generic = bool(gen is not None and gen.match(s[t1:t1 + 40].lstrip()))
+    stop = lex.cue("list_stop")
     chosen: list[Mention] = []
     if after and not (passive and before) and after[0].start - sent.start - t1 <= 90:
         chosen = [after[0]]
         for mm in after[1:]:
             gap = s[chosen[-1].end - sent.start:mm.start - sent.start]
             locator = mm.place.kind == "province" and chosen[-1].place.province_id == mm.place.id
-            if len(gap) <= 70 and not _LIST_STOP.search(gap) and (locator or _list_gap(gap)):
+            if len(gap) <= 70 and not (stop is not None and stop.search(gap)) and (locator or _list_gap(lex, gap)):
                 chosen.append(mm)
             else:
                 break
@@ -995,13 +796,14 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
         chosen = [after[0]]
     # a province chosen only as container: prefer a district / town inside it named in the same sentence,
     # or, when the object is "a district" / "the town", the one the nearby sentences or the article name
+    sub_obj = lex.cue("sub_province_object")
     out: list[Mention] = []
     for mm in chosen:
         if mm.place.kind == "province":
             inner = [q for q in cands if q.place.province_id == mm.place.id and q.place.kind != "province"]
             if inner:
                 mm = min(inner, key=lambda q: abs(q.start - sent.start - t0))
-            elif _SUB_PROVINCE_OBJECT.match(s, t1):
+            elif sub_obj is not None and sub_obj.match(s, t1):
                 mm = art.inner_place(mm, sent) or mm
         out.append(mm)
     return _drop_containers(out), generic
@@ -1028,12 +830,9 @@ def _context_place(art: _Article, sent: _Sentence) -> Mention | None:
     return max(cands, key=lambda mm: (art.place_freq.get(mm.place.id, 0), -abs(mm.start - sent.start)))
 
 
-# the English claimant pattern needs one of these verbs (a cheap gate in front of a costly pattern)
-_CLAIM_WORDS = frozenset("said says told claimed confirmed announced reported stated added according citing quoted".split())
-
-
 def _claimant(lex: Lexicon, s: str) -> str | None:
-    m = lex.claimant.search(s)
+    rx = lex.cue("claimant")
+    m = rx.search(s) if rx is not None else None
     if not m:
         return None
     for g in ("c", "c2", "c3"):
@@ -1046,7 +845,15 @@ def _claimant(lex: Lexicon, s: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------- relevance
-_LIKELY_REGION = re.compile(r"Afghan|Tajik|Taliban|Uzbek|Turkmen|Kyrgyz|Kazakh|CSTO|Kabul|Dushanbe")
+@lru_cache(maxsize=1)
+def _latin_region_gates() -> tuple[tuple[FeatureTable, int], ...]:
+    """(token table, bits that a region word sets) for every Latin-script language."""
+    out = []
+    for lex in load_languages().values():
+        if "Latin" in lex.scripts and "region" in lex.vocab:
+            f = _features(lex.lang)
+            out.append((f.table, f.word_bits["region"] | f.gate_bits.get("region", 0)))
+    return tuple(out)
 
 
 def _cannot_name_region(combined: str) -> bool:
@@ -1054,20 +861,16 @@ def _cannot_name_region(combined: str) -> bool:
     whatever else it says: the sentence pass (most of the cost, and most news is about elsewhere) is skipped.
 
     Conservative by construction, for Latin-script text (others take the full pass): every way a sentence's
-    ``region`` count can be non-zero is looked for in the whole text instead: a region word (the token table),
-    "Central Asia", the region-anchor pattern (used by list sentences; only those with a year of the 2010s can
-    take that path without a region word), and a word that starts the name of a place of the region."""
-    if _LIKELY_REGION.search(combined) or _CYR.search(combined) or _ARAB_DEV.search(combined):
-        return False  # region news mostly names a country early: the full pass, without proving anything
-    feats = _FEATURES.get(EN.lang)
-    if feats is None:
+    ``region`` count can be non-zero is looked for in the whole text instead: a region word or the first word
+    of a region phrase of any Latin-script language, and a word that starts the name of a place of the region."""
+    if any(rx.search(combined) for name, rx in SCRIPTS.items() if name != "Latin"):
         return False
     toks = set(tokens(combined))
-    table = feats.table
-    if any(table[t] & _B_REGION for t in toks) or "asia" in toks or "asian" in toks:
-        return False
-    if "201" in combined and search_lower(EN.region_anchor, combined, _lower(combined)):
-        return False
+    for table, bits in _latin_region_gates():
+        if any(table[t] & bits for t in toks):
+            return False
+        if any(table[p] & bits for t in toks if "-" in t for p in t.split("-")):
+            return False
     return not may_name_region_place(combined)
 
 
@@ -1104,6 +907,10 @@ def _relevance(art: _Article, alert_events: list[EventMention]) -> float:
 
 
 # ------------------------------------------------------------------------------------------- non-alert
+_NON_ALERT = (("attack", 0.55), ("cooperation", 0.5), ("threat_assessment", 0.5))
+_VOCAB_OF = {"attack": "attack", "cooperation": "cooperation", "threat_assessment": "threat"}
+
+
 def _non_alert(ctx: _Ctx) -> list[EventMention]:
     art = ctx.art
     out: list[EventMention] = []
@@ -1111,35 +918,25 @@ def _non_alert(ctx: _Ctx) -> list[EventMention]:
     for sent in art.sentences:
         lex = sent.lex
         s = sent.text
-        if not (sent.region or _sentence_in_region(art, sent)) or sent.other > sent.region:
+        if not (sent.region or art.sentence_in_region(sent)) or sent.other > sent.region:
             continue
         if sent.flag("drill_scenario"):
             continue
         actors: list[str] | None = None
-        for kind, rx_, vocab, conf in (("attack", lex.attack, lex.attack_vocab, 0.55),
-                                       ("cooperation", lex.cooperation, lex.cooperation_vocab, 0.5),
-                                       ("threat_assessment", lex.threat, lex.threat_vocab, 0.5)):
-            if sent.feats is not None:
-                if not sent.bits & sent.feats.nonalert_bits[kind]:
-                    continue
-            elif vocab is not None and not vocab.any(sent.tokens):
-                continue
-            if not search_lower(rx_, s, sent.lower()):
+        for kind, conf in _NON_ALERT:
+            if not sent.has(_VOCAB_OF[kind]):
                 continue
             if kind != "attack" and not sent.security:
                 continue
             if actors is None:
                 actors = [n for _, n in art.actors_in(sent.start, sent.end)]
-            if kind == "attack" and not (actors or search_lower(lex.personnel, s, sent.lower())):
-                continue
-            if kind != "attack" and not sent.security:
+            if kind == "attack" and not (actors or search_lower(sent.personnel(), s, sent.lower())):
                 continue
             refs = _ref_mentions(art, sent)
             place = next((mm.place for mm in sent.places if mm.in_region and not mm.is_country
                           and id(mm) not in refs), None)
             out.append(EventMention(kind=kind, subtype=kind, evidence=s, start=sent.start, end=sent.end,
-                                    rule=f"{lex.lang}.{kind}", confidence=conf, place=place, actors=unique(actors),
-                                    ))
+                                    rule=f"{lex.lang}.{kind}", confidence=conf, place=place, actors=unique(actors)))
     for why, sent in ctx.vetoed:
         if why == "modal":
             out.append(EventMention(kind="threat_assessment", subtype="threat_assessment", evidence=sent.text,
@@ -1155,8 +952,7 @@ def _non_alert(ctx: _Ctx) -> list[EventMention]:
         if best is not None and best.security:
             out.append(EventMention(kind="statement", subtype="statement", evidence=best.text, start=best.start,
                                     end=best.end, rule=f"{best.lex.lang}.statement", confidence=0.4,
-                                    actors=unique([n for _, n in art.actors_in(best.start, best.end)]),
-                                    ))
+                                    actors=unique([n for _, n in art.actors_in(best.start, best.end)])))
     return out
 
 
@@ -1280,30 +1076,30 @@ def detect(text: str, title: str | None = None, language: str | None = None,
     """Detect CSTO / Afghanistan border-security events in one article.
 
     The analysed text is ``combined = title + "\\n\\n" + text`` when ``title`` is given (non-empty), else
-    ``text``; every event's ``start``/``end`` index ``combined`` and ``evidence == combined[start:end]``.
-    ``language`` is a hint only (rules are chosen per sentence by script); ``published`` (ISO date) anchors
-    relative dates and tells background years from current news. Pure: no I/O besides loading the packaged
-    gazetteer once.
+    ``text``; every event's ``evidence`` is a sentence of ``combined`` and ``start``/``end`` index it (the
+    ``borderwatch detect`` CLI reports offsets into ``text``). ``language`` is a hint (the rules are chosen per
+    sentence by script and markers); ``published`` (ISO date) anchors relative dates and tells background years
+    from current news. Pure: no I/O besides loading the packaged language files and gazetteer once.
     """
     text = text or ""
     combined = f"{title}\n\n{text}" if title else text
     pub = parse_published(published)
-    lang = _language(combined, language)
+    route = routing(combined, language)
+    lang = (language or "").split("-")[0].lower() or (route.get(script_of(combined) or "") if combined else None)
     if _cannot_name_region(combined):
         return Detection(relevant=False, score=_NO_REGION_SCORE, events=[], language=lang)
-    art = _Article(combined, pub, lang)
+    art = _Article(combined, pub, route)
     ctx = _Ctx(art)
     if art.region_total == 0:  # nothing names the region: not relevant, whatever else it says
         return Detection(relevant=False, score=_relevance(art, []), events=[], language=lang)
     for sent in art.sentences:
-        lex = sent.lex
         if sent.idx not in art.gated:
             continue
         low = sent.lower()
-        for rule in lex.rules:
-            if sent.rules is not None and rule.name not in sent.rules:
+        for rule in sent.lex.rules:
+            if rule.name not in sent.rules:
                 continue
-            for span in spans_lower(rule.trigger, _TWINS.get(rule.name), sent.text, low):
+            for span in spans_lower(rule.trigger, _twin(rule), sent.text, low):
                 _apply_rule(ctx, sent, rule, span)
     alert = [e for e in ctx.events if e.kind in ALERT_KINDS]
     score = _relevance(art, alert)
@@ -1316,8 +1112,7 @@ def detect(text: str, title: str | None = None, language: str | None = None,
         st = by_start.get(e.start)
         if st is not None:
             if e.claimant is None:
-                e.claimant = st.memo("claimant", lambda st=st: None if st.tokens and _CLAIM_WORDS.isdisjoint(st.tokens)
-                                     else _claimant(st.lex, st.text))
+                e.claimant = st.memo("claimant", lambda st=st: _claimant(st.lex, st.text) if st.has("claim_verbs") else None)
             if e.event_date is None:
                 e.event_date = st.memo("date", lambda st=st: event_date(st.text, art.published, art.ref_year))
     return Detection(relevant=True, score=score, events=events, language=lang)

@@ -185,6 +185,17 @@ class PlaceIndex:
         return out
 
 
+# capitals and state names that stand for a country as the subject of a sentence ("Dushanbe has sent troops")
+_CAPITALS = {"dushanbe": "TJ", "душанбе": "TJ", "tashkent": "UZ", "ташкент": "UZ", "ashgabat": "TM", "ашхабад": "TM",
+             "bishkek": "KG", "бишкек": "KG", "astana": "KZ", "moscow": "RU", "москва": "RU", "russia": "RU",
+             "россия": "RU", "туркмения": "TM", "киргизия": "KG"}
+
+
+def capital_country(word: str) -> str | None:
+    """'Dushanbe' / 'Москва' → 'TJ' / 'RU' (a capital or state name as the acting state)."""
+    return _CAPITALS.get(word.lower())
+
+
 def country_code_of(word: str) -> str | None:
     """'Tajikistan' / 'Tajik' / 'Таджикистан' → 'TJ'."""
     w = word.lower()

@@ -41,6 +41,7 @@ class EventMention:
     count_text: str | None = None  # as written: "280 soldiers"
     claimant: str | None = None  # "Taliban spokesman Zabihullah Mujahid"
     event_date: str | None = None  # ISO date when the text states one
+    checks: list[str] = field(default_factory=list)  # the named checks (borderwatch/detect/checks.py) it passed
 
     def to_json(self) -> dict:
         data = asdict(self)

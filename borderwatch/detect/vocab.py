@@ -10,18 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|%")
+# combining marks are not "\w" to Python's re, but they are inside words: Devanagari vowel signs, Arabic harakat
+MARKS = "\u0300-\u036f\u0483-\u0489\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
+_W = f"[^\\W_]|[{MARKS}]"
+TOKEN_RE = re.compile(f"(?:{_W})+(?:['’-](?:{_W})+)*|%")
 
 
 def tokens(text: str) -> list[str]:
+    """Lower-case word tokens ("taliban's", "anti-terror", "201st")."""
     return TOKEN_RE.findall(text.lower().replace("’", "'"))
 
 
 class StemSet:
     """Tokens that equal one of ``words`` or start with one of ``stems``."""
 
-    def __init__(self, stems: Iterable[str] = (), words: Iterable[str] = ()) -> None:
+    def __init__(self, stems: Iterable[str] = (), words: Iterable[str] = (), clitics: Iterable[str] = ()) -> None:
         self.words = frozenset(w.lower() for w in words)
+        self.clitics = tuple(clitics)
         by_len: dict[int, set[str]] = {}
         for s in stems:
             by_len.setdefault(len(s), set()).add(s.lower())
@@ -45,7 +50,7 @@ class StemSet:
                 break
             if tok[:n] in stems:
                 return True
-        return False
+        return any(self._compute(tok[len(c):]) for c in _clitics_of(tok, self.clitics))
 
     def count(self, toks: list[str]) -> int:
         cache = self._cache
@@ -73,7 +78,8 @@ class StemMap:
 
     One pass over a sentence tells which rules can fire at all (their trigger words are present)."""
 
-    def __init__(self, labelled: dict[str, Iterable[str]]) -> None:
+    def __init__(self, labelled: dict[str, Iterable[str]], clitics: Iterable[str] = ()) -> None:
+        self.clitics = tuple(clitics)
         by_len: dict[int, dict[str, set[str]]] = {}
         for label, stems in labelled.items():
             for st in stems:
@@ -89,6 +95,8 @@ class StemMap:
             got = stems.get(tok[:n])
             if got:
                 out |= got
+        for c in _clitics_of(tok, self.clitics):
+            out |= self._compute(tok[len(c):])
         return frozenset(out)
 
     def labels(self, toks: Iterable[str]) -> set[str]:
@@ -112,10 +120,15 @@ class FeatureTable(dict):
     A ``dict`` subclass so that a whole sentence is looked up at C speed: ``Counter(map(table.__getitem__,
     tokens))`` counts every vocabulary in one pass (``__missing__`` computes an unseen token once)."""
 
-    __slots__ = ("_words", "_by_len")
+    __slots__ = ("_words", "_by_len", "_clitics", "_part_mask")
 
-    def __init__(self, sets: Iterable[tuple[int, StemSet]]) -> None:
+    def __init__(self, sets: Iterable[tuple[int, StemSet]], clitics: Iterable[str] = (), part_mask: int = 0) -> None:
+        """``clitics``: prefixes glued to words (a token that matches nothing is tried without them);
+        ``part_mask``: bits that the parts of a hyphenated token also set ("terror" in "anti-terror": a gate may
+        start inside a word, a count may not)."""
         super().__init__()
+        self._clitics = tuple(clitics)
+        self._part_mask = part_mask
         words: dict[str, int] = {}
         by_len: dict[int, dict[str, int]] = {}
         for bit, vocab in sets:
@@ -129,13 +142,28 @@ class FeatureTable(dict):
         self._by_len = sorted(by_len.items())
 
     def __missing__(self, tok: str) -> int:
+        mask = self._mask(tok)
+        if not mask:
+            for c in _clitics_of(tok, self._clitics):
+                mask |= self._mask(tok[len(c):])
+        if self._part_mask and "-" in tok:
+            for part in tok.split("-"):
+                mask |= self._mask(part) & self._part_mask
+        if len(self) > 200_000:
+            self.clear()
+        self[tok] = mask
+        return mask
+
+    def _mask(self, tok: str) -> int:
         mask = self._words.get(tok, 0)
         size = len(tok)
         for n, stems in self._by_len:
             if size < n:
                 break
             mask |= stems.get(tok[:n], 0)
-        if len(self) > 200_000:
-            self.clear()
-        self[tok] = mask
         return mask
+
+
+def _clitics_of(tok: str, clitics: tuple[str, ...]) -> list[str]:
+    """The clitics glued to the front of ``tok`` ("و" + "القوات"), leaving at least two letters."""
+    return [c for c in clitics if len(tok) > len(c) + 1 and tok.startswith(c)] if clitics else []

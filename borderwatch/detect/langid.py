@@ -1,0 +1,124 @@
+"""Which language a text (or a sentence) is in: the script first, then the language files' markers.
+
+This is the one language guesser of the project (extraction uses it too). It only needs to tell apart the
+languages borderwatch has rules for, and those differ by script and by a few letters and function words each
+language file lists as ``markers``: Tajik ``ӣ ӯ ҷ``, Kyrgyz ``ң ө ү``, Uzbek ``ў қ ғ ҳ`` / ``oʻ gʻ``, Pashto
+``ښ ږ ځ څ``, Urdu ``ے ں ٹ ڈ ڑ``, Arabic ``ة``, Turkish ``ı ğ ş``…. General-purpose identifiers on PyPI were
+measured against this and rejected (see README, "Languages"): none knows Tajik, Kyrgyz, Uzbek and Pashto at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from .lexicon import Lexicon, load_languages
+
+SCRIPTS = {
+    "Latin": re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]"),
+    "Cyrillic": re.compile(r"[\u0400-\u04ff\u0500-\u052f]"),
+    "Arabic": re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"),
+    "Devanagari": re.compile(r"[\u0900-\u097f]"),
+}
+_SCRIPT_WORDS = {name: re.compile(rf"{rx.pattern}+(?:['’ʻʼ`‘]{rx.pattern}+)*") for name, rx in SCRIPTS.items()}
+# the language a script's text is taken to be when no marker says otherwise
+DEFAULT = {"Latin": "en", "Cyrillic": "ru", "Arabic": "fa", "Devanagari": "hi"}
+_WORD = re.compile(r"[^\W\d_]+(?:['’ʻʼ`‘][^\W\d_]+)*")
+
+
+_NON_LATIN = re.compile("|".join(rx.pattern for name, rx in SCRIPTS.items() if name != "Latin"))
+
+
+def script_of(text: str) -> str | None:
+    """The script most letters of ``text`` are written in (None for no letters of a known script)."""
+    if not _NON_LATIN.search(text):
+        return "Latin" if SCRIPTS["Latin"].search(text) else None
+    best, best_n = None, 0
+    for name, rx in SCRIPTS.items():
+        n = len(rx.findall(text))
+        if n > best_n:
+            best, best_n = name, n
+    return best
+
+
+def scripts_in(text: str) -> set[str]:
+    if not _NON_LATIN.search(text):
+        return {"Latin"} if SCRIPTS["Latin"].search(text) else set()
+    return {name for name, rx in SCRIPTS.items() if rx.search(text)}
+
+
+@lru_cache(maxsize=1)
+def _by_script() -> dict[str, list[Lexicon]]:
+    out: dict[str, list[Lexicon]] = {}
+    for lex in load_languages().values():
+        for sc in lex.scripts:
+            out.setdefault(sc, []).append(lex)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _markers() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """code -> (marker letters, marker words)."""
+    out = {}
+    for lex in load_languages().values():
+        letters = frozenset(m for m in lex.markers if len(m) == 1)
+        words = frozenset(m.lower() for m in lex.markers if len(m) > 1)
+        out[lex.lang] = (letters, words)
+    return out
+
+
+def scores(text: str, script: str) -> Counter:
+    """Marker hits per language of ``script`` in ``text``."""
+    cands = _by_script().get(script, [])
+    marks = _markers()
+    letters = Counter(text)
+    words = Counter(w.lower().replace("’", "ʼ") for w in _WORD.findall(text)) if any(marks[c.lang][1] for c in cands) else Counter()
+    out: Counter = Counter()
+    for lex in cands:
+        ls, ws = marks[lex.lang]
+        out[lex.lang] = sum(letters[c] for c in ls) + sum(words[w] for w in ws)
+    return out
+
+
+def language_for(text: str, script: str | None = None) -> str | None:
+    """The code of the language file for ``text`` (of ``script``, or its own main script)."""
+    script = script or script_of(text)
+    if script is None:
+        return None
+    cands = _by_script().get(script, [])
+    if not cands:
+        return None
+    got = scores(text, script)
+    default = DEFAULT.get(script, cands[0].lang)
+    best = max(cands, key=lambda lex: (got[lex.lang], lex.lang == default))
+    if got[best.lang] == 0:
+        return default if any(c.lang == default for c in cands) else cands[0].lang
+    return best.lang
+
+
+def guess_language(text: str) -> str | None:
+    """ISO 639-1 code of ``text``'s language, as far as borderwatch can tell (None: no letters)."""
+    return language_for(text[:20000])
+
+
+def routing(text: str, hint: str | None = None) -> dict[str, str]:
+    """Script -> language code for the sentences of one article: the hint's language for its scripts, else the
+    language whose markers the article's text in that script carries most."""
+    langs = load_languages()
+    out: dict[str, str] = {}
+    hinted = langs.get((hint or "").split("-")[0].lower()) if hint else None
+    for script in scripts_in(text):
+        if hinted is not None and script in hinted.scripts:
+            out[script] = hinted.lang
+            continue
+        cands = _by_script().get(script, [])
+        if len(cands) == 1:
+            out[script] = cands[0].lang
+            continue
+        # only the text in that script decides (an English quote in a Russian article is routed as English)
+        part = " ".join(_SCRIPT_WORDS[script].findall(text))
+        code = language_for(part, script)
+        if code is not None:
+            out[script] = code
+    return out
