@@ -209,7 +209,7 @@ def sent_back(f: Frame) -> bool | None:
     if f.subtype != "deployed":
         return None
     rx = f.lex.cue("sent_back")
-    return bool(rx is not None and rx.search(f.s[f.t0:f.t1]))
+    return bool(rx is not None and rx.search(f.s[f.t0:f.t1 + 25]))
 
 
 def backed_by(f: Frame) -> bool | None:

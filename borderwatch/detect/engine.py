@@ -644,6 +644,14 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
     ordered = after + before[::-1]
     crossing = [mm for mm in ordered if mm.place.kind == "crossing" or _crossing_after(lex, s, mm.end - sent.start)]
     sub = [mm for mm in ordered if not mm.is_country]
+    if not crossing and not sub:
+        # "deployed troops to the border near Termez": where forces are posted, drill or stand on alert is named
+        # with "near" (a reference for a capture, the location for a posture)
+        near = lex.cue("near_before")
+        if near is not None and subtype not in checks.MOVES:
+            sub = [mm for mm in sent.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
+                   and f_lo <= mm.start - sent.start < f_hi
+                   and near.search(s[max(0, mm.start - sent.start - 40):mm.start - sent.start])]
     return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
 
 

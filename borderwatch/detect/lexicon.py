@@ -133,11 +133,11 @@ CUES: dict[str, str] = {
     "based_after": "'-based' / '-born' right after a place",
     "share_before": "a share of a border or territory right before control wording ('85 per cent of the border is')",
     "border_forces": "border troops named in a sentence whose subject is Tajikistan ('its border guards')",
+    "near_before": "'near', 'along' right before a place: where forces are posted or drill (not a capture's object)",
     "venue_before": "words before a place that make it the venue of a drill ('in', 'at the')",
     "crossing_word": "the trigger word 'crossing' (checked for being a noun)",
     "other_countries": "countries outside the region that appear in enumerations of countries",
     "name_ok_before": "a lower-case word that may stand before a place without making it part of a name",
-    "pretrigger_back": "'back' inside a deployment trigger",
 }
 
 # what a frame may need; each is a named function in .checks (the loader checks the names against it)
