@@ -18,12 +18,11 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from borderwatch.detect.langid import guess_language
 from borderwatch.detect.types import Detection
 
 RESET_EVERY = 100  # pages between trafilatura cache resets in a worker (bounded memory)
 _HTML_LANG = re.compile(rb"<html[^>]*\blang=[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-_ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 
 @dataclass(slots=True)
@@ -43,20 +42,6 @@ class Extracted:
 
 class ExtractionTimeout(BaseException):  # not an Exception: trafilatura's own `except Exception` must not swallow it
     pass
-
-
-def guess_language(text: str, declared: str | None = None) -> str | None:
-    """Script-based guess, good enough to route rules: Cyrillic -> ru, Arabic script -> fa, else declared/en."""
-    sample = text[:2000]
-    if not sample:
-        return declared
-    cyr = len(_CYRILLIC.findall(sample))
-    arab = len(_ARABIC.findall(sample))
-    if cyr > len(sample) * 0.2:
-        return "ru" if not declared or declared in ("ru", "tg", "ky", "kk", "uz") else declared
-    if arab > len(sample) * 0.2:
-        return declared if declared in ("fa", "ps", "ar", "ur") else "fa"
-    return declared or "en"
 
 
 def extract_article(html: bytes, url: str | None = None, *, max_bytes: int = 3_000_000) -> Extracted:

@@ -25,12 +25,12 @@ def test_detect_contract_order_and_fields():
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", "b", 3]
     a, b, c = out
-    assert a["relevant"] and any(e["kind"] == "territorial" and e["type"] == "captured" for e in a["events"])
+    assert a["relevant"] and any(e["kind"] == "territorial" and e["subtype"] == "captured" for e in a["events"])
     capture = next(e for e in a["events"] if e["kind"] == "territorial")
     assert capture["place"]["name"] == "Yamgan" and capture["place"]["province"] == "Badakhshan"
     assert capture["evidence"].startswith("Taliban fighters seized")
     assert not b["relevant"] and b["events"] == []
-    assert any(e["kind"] == "troop_movement" and e["type"] == "crossed_border" for e in c["events"])
+    assert any(e["kind"] == "troop_movement" and e["subtype"] == "crossed_border" for e in c["events"])
 
 
 def test_detect_rejects_bad_json_with_the_line_number():

@@ -27,8 +27,20 @@ def test_one_object_per_line_in_order():
     assert out[0]["relevant"] and {e["kind"] for e in out[0]["events"]} >= {"troop_movement"}
     assert not out[1]["relevant"] and out[1]["events"] == []
     ev = out[2]["events"][0]
-    assert {"kind", "type", "place", "actor", "count", "evidence"} <= set(ev)
-    assert ev["kind"] == "territorial" and ev["type"] == "captured"
+    assert {"kind", "subtype", "place", "actor", "count", "evidence", "rule", "checks"} <= set(ev)
+    assert ev["kind"] == "territorial" and ev["subtype"] == "captured" and "type" not in ev
+
+
+def test_offsets_index_the_text_also_when_a_title_is_given():
+    text = "Officials met in Dushanbe. The Taliban overran Kohistan district in Badakhshan on Monday."
+    code, out = _run([json.dumps({"id": 1, "title": "Report from the north", "text": text}) + "\n",
+                      json.dumps({"id": 2, "title": "Taliban overrun Kohistan district in Badakhshan",
+                                  "text": "Officials met in Dushanbe on Monday to discuss trade."}) + "\n"])
+    assert code == 0
+    ev = [e for e in out[0]["events"] if e["kind"] == "territorial"][0]
+    assert text[ev["start"]:ev["end"]] == ev["evidence"] and not ev.get("in_title")
+    ev = [e for e in out[1]["events"] if e["kind"] == "territorial"][0]
+    assert ev["in_title"] and ev["start"] is None and ev["end"] is None
 
 
 def test_bad_json_names_the_line(capsys):

@@ -36,8 +36,8 @@ def place_json(place: dict) -> dict:
     return out
 
 
-def _event_json(e) -> dict:
-    out = e.to_json()
+def _event_json(e, text_offset: int = 0) -> dict:
+    out = e.to_json(text_offset)
     place = out.get("place")
     if isinstance(place, dict):
         out["place"] = place_json(place)
@@ -65,7 +65,7 @@ def run_jsonl(stdin: TextIO, stdout: TextIO) -> int:
         det = detect(text or "", title=item.get("title") or None, language=item.get("language") or None,
                      published=item.get("published") or None)
         out = {"id": item.get("id"), "relevant": det.relevant, "score": round(det.score, 4),
-               "events": [_event_json(e) for e in det.events]}
+               "events": [_event_json(e, det.text_offset) for e in det.events]}
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         n_items += 1
     stdout.flush()

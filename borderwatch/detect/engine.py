@@ -1123,4 +1123,5 @@ def detect(text: str, title: str | None = None, language: str | None = None,
                 e.claimant = st.memo("claimant", lambda st=st: _claimant(st.lex, st.text) if st.has("claim_verbs") else None)
             if e.event_date is None:
                 e.event_date = st.memo("date", lambda st=st: event_date(st.text, art.published, art.ref_year))
-    return Detection(relevant=True, score=score, events=events, language=lang)
+    return Detection(relevant=True, score=score, events=events, language=lang,
+                     text_offset=len(title) + 2 if title else 0)

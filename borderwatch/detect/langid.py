@@ -97,9 +97,25 @@ def language_for(text: str, script: str | None = None) -> str | None:
     return best.lang
 
 
-def guess_language(text: str) -> str | None:
-    """ISO 639-1 code of ``text``'s language, as far as borderwatch can tell (None: no letters)."""
-    return language_for(text[:20000])
+_LANG_SCRIPT = {"ru": "Cyrillic", "uk": "Cyrillic", "be": "Cyrillic", "bg": "Cyrillic", "kk": "Cyrillic", "tg": "Cyrillic",
+                "ky": "Cyrillic", "mn": "Cyrillic", "fa": "Arabic", "ps": "Arabic", "ur": "Arabic", "ar": "Arabic",
+                "hi": "Devanagari", "ne": "Devanagari", "mr": "Devanagari"}
+
+
+def guess_language(text: str, declared: str | None = None) -> str | None:
+    """ISO 639-1 code of ``text``'s language, as far as borderwatch can tell (None: no letters).
+
+    ``declared`` (a page's ``<html lang>``, a feed's language) wins when it is written in the text's script
+    (Uzbek declares "uz" in Latin or Cyrillic); otherwise the script and the language files' markers decide."""
+    sample = text[:20000]
+    script = script_of(sample)
+    if declared:
+        code = declared.split("-")[0].split("_")[0].lower()
+        lex = load_languages().get(code)
+        want = lex.scripts if lex is not None else (_LANG_SCRIPT.get(code, "Latin"),)
+        if script is None or script in want:
+            return code
+    return language_for(sample, script) if script else (declared or None)
 
 
 def routing(text: str, hint: str | None = None) -> dict[str, str]:

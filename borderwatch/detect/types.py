@@ -43,10 +43,18 @@ class EventMention:
     event_date: str | None = None  # ISO date when the text states one
     checks: list[str] = field(default_factory=list)  # the named checks (borderwatch/detect/checks.py) it passed
 
-    def to_json(self) -> dict:
+    def to_json(self, text_offset: int = 0) -> dict:
+        """The JSON contract of one event. ``text_offset``: where the article text starts in the analysed string
+        (``len(title) + 2`` when a title was given), so that ``start``/``end`` index the text itself; evidence
+        from the title has ``start``/``end`` null and ``in_title`` true."""
         data = asdict(self)
-        data["type"] = data.pop("subtype")
         data["actor"] = self.actors[0] if self.actors else None
+        if text_offset:
+            if self.start < text_offset:
+                data["start"] = data["end"] = None
+                data["in_title"] = True
+            else:
+                data["start"], data["end"] = self.start - text_offset, self.end - text_offset
         return data
 
 
@@ -61,7 +69,9 @@ class Detection:
     def alert_events(self) -> list[EventMention]:
         return [e for e in self.events if e.kind in ALERT_KINDS]
 
+    text_offset: int = 0  # where the article text starts in the analysed string (title + "\n\n" before it)
+
     def to_json(self, item_id: str | None = None) -> dict:
         out = {"relevant": self.relevant, "score": round(self.score, 4),
-               "events": [e.to_json() for e in self.events]}
+               "events": [e.to_json(self.text_offset) for e in self.events]}
         return {"id": item_id, **out} if item_id is not None else out
