@@ -269,8 +269,13 @@ def personnel(f: Frame) -> bool:
     if not pm:
         return False
     pron = f.lex.vocab.get("pronouns")
-    if pron is not None and all(pron.regex.fullmatch(s[a:b]) for a, b in pm) and f.lex.v("civilians").search(s):
-        return False
+    if pron is not None and all(pron.regex.fullmatch(s[a:b]) for a, b in pm):
+        if f.lex.v("civilians").search(s):
+            return False  # "residents said they saw …"
+        # "They were expelled": a pronoun stands for personnel only when the sentence before names them
+        prev = f.art.sentences[f.sent.idx - 1] if f.sent.idx > 0 else None
+        if not rx.search(s[:pm[0][0]]) and not (prev is not None and prev.personnel().search(prev.text)):
+            return False
     return True
 
 
@@ -297,6 +302,12 @@ def abroad(f: Frame) -> bool:
     rx = f.lex.cue("abroad")
     am = rx.match(s, t1) if rx is not None else None
     after = [mm for mm in f.sent.places if t1 <= mm.start - f.sent.start <= t1 + 80]
+    if am is None and f.lex.cue("abroad_before") is not None:
+        # languages that may name the destination first ("в Таджикистан … перешли"): in the clause before the verb
+        for m in f.lex.cue("abroad_before").finditer(s, max(f.clause_lo, f.lo), f.t0):
+            am = m
+        if am is not None:
+            after = [mm for mm in f.sent.places if am.start() <= mm.start - f.sent.start < f.t0] + after
     if am:
         for w in re.findall(r"[^\W\d_]+", am.group(0)):
             cc = country_code_of(w)

@@ -77,6 +77,7 @@ VOCABS: dict[str, str] = {
 }
 CUES: dict[str, str] = {
     "abroad": "a destination across a border right after a movement verb ('into Tajikistan', 'across the border')",
+    "abroad_before": "a destination across a border before a movement verb ('в Таджикистан … перешли'; SOV languages)",
     "background": "a past takeover told as background ('since the Taliban seized power')",
     "negation": "a negation right before the trigger ('did not capture')",
     "denial": "a denial anywhere before the trigger ('denied reports that … captured')",
