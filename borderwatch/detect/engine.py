@@ -176,13 +176,19 @@ class _Sentence:
         return self._memo[key]
 
 
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
 def _reference_year(combined: str, published) -> int | None:
+    """The year the article is written in: its publication date, an ISO date at the top, else the latest year it
+    names (news names past years as background, rarely future ones)."""
     if published:
         return published.year
     m = _ISO_DATE.search(combined[:300])
     if m:
         return int(m.group(1))
-    return None
+    years = [int(y) for y in _YEAR.findall(combined)]
+    return max(years) if years else None
 
 
 def _region_hits(sent: _Sentence) -> int:
