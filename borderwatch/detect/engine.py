@@ -484,6 +484,10 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             if not chosen:
                 return
             f.passed.append("named_place")
+        if generic and subtype != "control_claim":
+            listed = _enumeration(art, sent, lex, t1)
+            if listed and (not chosen or all(mm.place.kind == "province" for mm in chosen) or len(listed) > len(chosen)):
+                chosen = listed
         if not chosen and subtype != "control_claim" and not generic:
             ctx_place = _context_place(art, sent)
             if ctx_place is not None:
@@ -773,6 +777,51 @@ def _list_gap(lex: Lexicon, gap: str) -> bool:
     return bool(m) and len(gap[:m.start()].split()) <= 4 and len(gap[m.end():].split()) <= 3
 
 
+def _extend_list(lex: Lexicon, sent: _Sentence, seq: list[Mention], backwards: bool = False) -> list[Mention]:
+    """``seq[0]`` and the mentions after it (before it, ``backwards``) that continue one list with it:
+    "captured A, B and C", "A, B and C fell to …", a province locating the item before it ("A of X")."""
+    stop = lex.cue("list_stop")
+    out = [seq[0]]
+    for mm in seq[1:]:
+        a, b = (mm.end, out[-1].start) if backwards else (out[-1].end, mm.start)
+        gap = sent.text[a - sent.start:b - sent.start]
+        prev = out[-1]
+        locator = not backwards and mm.place.kind == "province" and prev.place.province_id == mm.place.id
+        if len(gap) <= 70 and not (stop is not None and stop.search(gap)) and (locator or _list_gap(lex, gap)):
+            out.append(mm)
+        else:
+            break
+    return out
+
+
+def _enumeration(art: _Article, sent: _Sentence, lex: Lexicon, t1: int) -> list[Mention]:
+    """The places a generic report ("13 districts have fallen", "seized another 17 districts") names in a list
+    after it: in the same sentence after "including" / a dash, or in the next sentence when that one is the list
+    ("The districts include A, B and C in X, D in Y")."""
+    intro = lex.cue("list_intro")
+    if intro is None:
+        return []
+    spots: list[tuple[_Sentence, int]] = []
+    m = intro.search(sent.text, t1)
+    if m:
+        spots.append((sent, m.end()))
+    if sent.idx + 1 < len(art.sentences):
+        nxt = art.sentences[sent.idx + 1]
+        m = intro.match(nxt.text)
+        if m:
+            spots.append((nxt, m.end()))
+    for where, pos in spots:
+        refs = _ref_mentions(art, where)
+        cands = [mm for mm in where.places if mm.in_region and not mm.is_country and id(mm) not in refs
+                 and mm.start - where.start >= pos]
+        if not cands:
+            continue
+        items = _drop_containers(_extend_list(lex, where, cands))
+        if len(items) >= 2 or (len(items) == 1 and items[0].place.kind != "province"):
+            return items
+    return []
+
+
 def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
                          subtype: str) -> tuple[list[Mention], bool]:
     """The place(s) a territorial trigger is about: the object after an active verb ("captured X, Y and Z"),
@@ -793,19 +842,14 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
         return _drop_containers(after), False
     gen = lex.cue("generic_object")
     generic = bool(gen is not None and gen.match(s[t1:t1 + 40].lstrip()))
-    stop = lex.cue("list_stop")
+    counted = lex.cue("counted_places")
+    if counted is not None and counted.search(s, clause_lo, min(len(s), t1 + 60)):
+        generic = True  # "13 districts have fallen", "seized another 17 districts": the places are listed elsewhere
     chosen: list[Mention] = []
     if after and not (passive and before) and after[0].start - sent.start - t1 <= 90:
-        chosen = [after[0]]
-        for mm in after[1:]:
-            gap = s[chosen[-1].end - sent.start:mm.start - sent.start]
-            locator = mm.place.kind == "province" and chosen[-1].place.province_id == mm.place.id
-            if len(gap) <= 70 and not (stop is not None and stop.search(gap)) and (locator or _list_gap(lex, gap)):
-                chosen.append(mm)
-            else:
-                break
+        chosen = _extend_list(lex, sent, after)
     elif before:
-        chosen = [before[-1]]
+        chosen = _extend_list(lex, sent, before[::-1], backwards=True)[::-1]
     elif after and after[0].start - sent.start - t1 <= 160:
         chosen = [after[0]]
     # a province chosen only as container: prefer a district / town inside it named in the same sentence,

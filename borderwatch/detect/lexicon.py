@@ -110,6 +110,8 @@ CUES: dict[str, str] = {
     "possessive_after": "a possessive right after a place before the trigger ('Badakhshan's governor') — not the object",
     "generic_object": "a generic object after a capture verb ('territories', 'several districts')",
     "sub_province_object": "the object is a place inside a province ('the district', 'a town') ",
+    "counted_places": "a number of places as the object or subject ('13 districts', 'another 17 districts')",
+    "list_intro": "what introduces a list of places ('The districts include', 'including', 'namely')",
     "list_gap": "what joins items of one list ('and', a comma)",
     "list_stop": "what ends a list of places ('from', 'after', 'said')",
     "enum_sep": "the whole gap between two items of an enumeration (', ', ' and ')",
