@@ -230,6 +230,12 @@ def variant_keys(k: str) -> list[str]:
     return [v for v in out if v != k]
 
 
+def _same_name(a: str, b: str) -> bool:
+    """Two spellings of one name ("Termez" / "Tirmiz", "Sheberghan" / "Shibirghan"), not two names."""
+    key = lambda x: "".join(fold_token(w) for w in re.findall(r"\w+", x.lower()))  # noqa: E731
+    return key(a) == key(b)
+
+
 def deaccent(s: str) -> str:
     s = unicodedata.normalize("NFKD", s)
     return "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'").replace("‘", "'")
@@ -682,12 +688,15 @@ class Builder:
                 if dist_id and dist_id not in self.rows:
                     dist_id = None
             dist_name = self.rows[dist_id]["name"] if dist_id else None
+            alts = [a for a in r["alternate_names_pipe"].split("|") if a and good_alt(a, arabic=(cc == "AF"))]
+            if dist_name and dist_name != name and dist_name.casefold() in {a.casefold() for a in alts} \
+                    and _same_name(dist_name, name):
+                name = dist_name  # the seat takes the English spelling of its district ("Tirmiz" -> "Termez")
             lat, lon = self.gn_point(r)
             self.add(pid, kind="town", name=name, country_code=cc, country=COUNTRY_NAMES[cc],
                      province_id=prov_id, province=prov_name, district_id=dist_id, district=dist_name,
                      lat=lat, lon=lon, precision="place", population=int(r["population"] or 0) or None,
                      _src=f"geonames:{gid}")
-            alts = [a for a in r["alternate_names_pipe"].split("|") if a and good_alt(a, arabic=(cc == "AF"))]
             self.add_names(pid, [name, r["name"]] + extra + alts)
         # extra towns named in the brief/crossings but missing from cities500: none are added
         # without a GeoNames point (see crossings).

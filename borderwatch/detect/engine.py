@@ -30,6 +30,7 @@ from .langid import SCRIPTS, routing, script_of
 from .lexicon import Lexicon, Rule, load_languages, search_lower, spans_lower, twin_of
 from .numbers import find_count
 from .places import (
+    REGION_CC,
     Mention,
     PlaceIndex,
     article_places,
@@ -500,6 +501,9 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             chosen = [f.dest]
         elif subtype == "exercise" and (unknown := _unknown_place(art, sent, lex, s, t0, t1, clause_lo, exercise=True)):
             chosen = [unknown]
+            second = _second_range(art, sent, lex, unknown)
+            if second is not None:
+                chosen.append(second)  # "at the Harb-Maidon and Momirak training grounds"
         elif f.dest_cc:
             chosen = [Mention(-1, -1, country_place(f.dest_cc, _written_country(s, t1)))]
         else:
@@ -746,6 +750,28 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
     return Mention(sent.start + a, sent.start + a + len(name), place)
 
 
+def _second_range(art: _Article, sent: _Sentence, lex: Lexicon, first: Mention) -> Mention | None:
+    """The other training ground of "the X and Y training grounds" (group ``nb`` of the unknown_range cue), as a
+    known place or as written."""
+    rx = lex.cue("unknown_range")
+    s = sent.text
+    a = first.start - sent.start
+    m = rx.search(s, max(0, a - 40), min(len(s), a + 200)) if rx is not None else None
+    if not m or not m.groupdict().get("nb"):
+        return None
+    b0, b1 = m.span("nb")
+    known = [mm for mm in sent.places if mm.start - sent.start <= b0 < mm.end - sent.start and mm.in_region]
+    if known:
+        return known[0]
+    from borderwatch.gazetteer import Place
+    p = first.place
+    name = m.group("nb")
+    return Mention(sent.start + b0, sent.start + b1, Place(
+        id=f"unresolved:{name}", name=name, kind=p.kind if p.id.startswith("unresolved:") else "range",
+        country=p.country, country_code=p.country_code, district=p.district, province=p.province, lat=p.lat, lon=p.lon,
+        precision="province" if p.lat is not None else "country", as_written=name, province_id=p.province_id))
+
+
 def _nearest_resolved(art: _Article, sent: _Sentence, a: int) -> Mention | None:
     """The resolved region place nearest to offset ``a`` of ``sent`` (same sentence first, then the article's most
     often named sub-country place)."""
@@ -761,7 +787,14 @@ def _nearest_resolved(art: _Article, sent: _Sentence, a: int) -> Mention | None:
                key=lambda mm: art.place_freq.get(mm.place.id, 0), default=None)
     if best is not None:
         return best
-    return here[0] if here else None
+    if here:
+        return here[0]
+    # no place resolved anywhere: the country the sentence names ("near the Tajik-Afghan border" -> Tajikistan)
+    for w in re.findall(r"[^\W\d_]+", sent.text):
+        cc = country_code_of(w)
+        if cc in REGION_CC:
+            return Mention(-1, -1, country_place(cc))
+    return None
 
 
 def _written_country(s: str, t1: int) -> str | None:
@@ -1053,10 +1086,15 @@ _FAMILY = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik
            "Russian 201st military base": "RU", "NRF": "anti", "Anti-Taliban forces": "anti"}
 
 
+def _is_country_level(p) -> bool:
+    """A country, or a place known only to its country (not a named place kept as written)."""
+    return p.kind == "country" or (p.precision == "country" and not p.id.startswith("unresolved:"))
+
+
 def _area(e: EventMention) -> int:
     if e.place is None:
         return 4
-    if e.place.precision == "country":
+    if _is_country_level(e.place):
         return 3
     return _AREA.get(e.place.kind, 0)
 
@@ -1069,7 +1107,7 @@ def _contains(big, small) -> bool:
         return False
     if big.id == small.id:
         return True
-    if big.kind == "country" or big.precision == "country":
+    if _is_country_level(big):
         return big.country_code == small.country_code
     if big.kind == "province":
         return small.province_id == big.id
