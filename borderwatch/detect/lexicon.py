@@ -147,7 +147,7 @@ CUES: dict[str, str] = {
 NEED_NAMES = frozenset({"personnel", "civilians", "fighting", "military", "abroad", "abroad_any", "local", "region",
                         "holder", "group_before", "placeish", "named_place", "share_before"})
 
-_TABLES = {"language", "vocab", "cues", "frame", "place_kinds"}
+_TABLES = {"language", "vocab", "cues", "frame", "place_kinds", "numbers"}
 _LANGUAGE_KEYS = {"code", "name", "scripts", "boundary", "clitics", "case", "markers"}
 _FRAME_KEYS = {"id", "kind", "subtype", "trigger", "needs", "skip", "confidence", "window", "state_subtype", "note"}
 _SCRIPTS = {"Latin", "Cyrillic", "Arabic", "Devanagari"}
@@ -213,6 +213,7 @@ class Lexicon:
     rule_map: StemMap
     place_kinds: dict[str, str] = field(default_factory=dict)  # noun prefix -> kind of an unknown place
     personnel_any: re.Pattern | None = None  # personnel or a pronoun standing for them
+    numbers: dict = field(default_factory=dict)  # units / scales (word -> value), qualifiers / vague (regexes)
     source: str = ""
     _empty: re.Pattern = field(default_factory=lambda: re.compile(r"(?!)"))
 
@@ -568,6 +569,21 @@ def parse_language(text: str, source: str) -> Lexicon:
     if "personnel" in vocab_data:
         both = _alternatives(ctx, "vocab.personnel", vocab_data["personnel"]) + list(vocab_data.get("pronouns", []))
         personnel_any = _vocab(ctx, "personnel", both, start, end).regex
+    numbers = data.get("numbers", {})
+    unknown = set(numbers) - {"units", "scales", "qualifiers", "vague"}
+    if unknown:
+        raise ctx.fail("numbers", f"unknown key(s) {', '.join(sorted(unknown))}; known: units, scales, qualifiers, vague")
+    for key in ("units", "scales"):
+        table = numbers.get(key, {})
+        if not isinstance(table, dict) or not all(isinstance(v, int) and v > 0 for v in table.values()):
+            raise ctx.fail(f"numbers.{key}", "expected a table of word = positive integer")
+    for key in ("qualifiers", "vague"):
+        if key in numbers:
+            for alt in _alternatives(ctx, f"numbers.{key}", numbers[key]):
+                ctx.compile(f"numbers.{key}", alt)
+    numbers = {"units": {k.lower(): v for k, v in numbers.get("units", {}).items()},
+               "scales": {k.lower(): v for k, v in numbers.get("scales", {}).items()},
+               "qualifiers": list(numbers.get("qualifiers", [])), "vague": list(numbers.get("vague", []))}
     kinds = data.get("place_kinds", {})
     if not isinstance(kinds, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in kinds.items()):
         raise ctx.fail("place_kinds", "expected a table of noun prefix = kind")
@@ -585,7 +601,7 @@ def parse_language(text: str, source: str) -> Lexicon:
     return Lexicon(lang=code, name=str(lang.get("name", code)), scripts=tuple(scripts), boundary=boundary,
                    clitics=clitics, case=bool(lang.get("case", True)), markers=markers, rules=rules, vocab=vocab,
                    cues=cues, rule_map=rule_map, place_kinds={k.lower(): v for k, v in kinds.items()},
-                   personnel_any=personnel_any, source=source)
+                   personnel_any=personnel_any, numbers=numbers, source=source)
 
 
 def _stems_of(s: StemSet | None) -> list[str]:
