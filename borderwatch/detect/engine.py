@@ -21,10 +21,11 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache, lru_cache
 
 from . import checks
-from .actors import FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, find_actors, unique
+from .actors import AFGHAN_GOV, FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, TALIBAN, find_actors, unique
 from .dates import event_date, parse_published
 from .langid import SCRIPTS, routing, script_of
 from .lexicon import Lexicon, Rule, load_languages, search_lower, spans_lower, twin_of
@@ -43,6 +44,7 @@ from .sentences import split_sentences
 from .types import ALERT_KINDS, Detection, EventMention
 from .vocab import FeatureTable, StemSet, tokens
 
+_FALL_OF_KABUL = date(2021, 8, 15)
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-\d\d(?:-\d\d)?\b")
 _TERRITORIAL_PLACE_KINDS = frozenset({"district", "province", "town", "crossing", "city", "village", "place", "region"})
 RELEVANCE_THRESHOLD = 0.5
@@ -225,6 +227,8 @@ class _Article:
         self.low = low if len(low) == len(combined) else None  # for the lower-case pattern twins
         self.published = published
         self.ref_year = _reference_year(combined, published)
+        # since 15 August 2021 "Afghan forces" and "Afghan border guards" are the Taliban's
+        self.taliban_era = (published >= _FALL_OF_KABUL) if published else bool(self.ref_year and self.ref_year >= 2022)
         langs = load_languages()
         self.sentences: list[_Sentence] = []
         for i, (a, b) in enumerate(split_sentences(combined)):
@@ -281,10 +285,8 @@ class _Article:
         got = self._actor_cache.get(lo)
         if got is None:
             sent = self._by_start.get(lo)
-            toks = None
-            if sent is not None and sent.tokens and script_of(sent.text) == "Latin" \
-                    and not any(rx.search(sent.text) for name, rx in SCRIPTS.items() if name != "Latin"):
-                toks = sent.tokens
+            # word-prefix gates only where words are spaced (Devanagari and Arabic script glue words together)
+            toks = sent.tokens if sent is not None and sent.lex.boundary == "word" else None
             got = find_actors(self.text, lo, hi, toks, self.low)
             self._actor_cache[lo] = got
         return [a for a in got if a[0] < hi]
@@ -528,7 +530,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             subtype = rule.state_subtype
     if subtype == "withdrawal" and subj in FOREIGN_WITHDRAWING:
         return
-    names = unique(([subj] if subj else []) + [n for _, n in clause_actors])
+    names = _era_names(art, unique(([subj] if subj else []) + [n for _, n in clause_actors]))
 
     # ---------------------------------------------------------------- count
     count = unit = None
@@ -557,6 +559,13 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             count=count.value if count else None, count_unit=unit if count else None,
             count_text=count.text if count else None, checks=list(f.passed),
         ))
+
+
+def _era_names(art: _Article, names: list[str]) -> list[str]:
+    """Actor names as of the article's date: after the fall of Kabul the Afghan state's forces are the Taliban's."""
+    if not art.taliban_era or AFGHAN_GOV not in names:
+        return names
+    return unique([TALIBAN if n == AFGHAN_GOV else n for n in names])
 
 
 def _crossing_after(lex: Lexicon, s: str, pos: int) -> bool:
@@ -1027,7 +1036,8 @@ def _non_alert(ctx: _Ctx) -> list[EventMention]:
             place = next((mm.place for mm in sent.places if mm.in_region and not mm.is_country
                           and id(mm) not in refs), None)
             out.append(EventMention(kind=kind, subtype=kind, evidence=s, start=sent.start, end=sent.end,
-                                    rule=f"{lex.lang}.{kind}", confidence=conf, place=place, actors=unique(actors)))
+                                    rule=f"{lex.lang}.{kind}", confidence=conf, place=place,
+                                    actors=_era_names(art, unique(actors))))
     for why, sent in ctx.vetoed:
         if why == "modal":
             out.append(EventMention(kind="threat_assessment", subtype="threat_assessment", evidence=sent.text,

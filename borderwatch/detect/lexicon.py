@@ -143,11 +143,25 @@ CUES: dict[str, str] = {
     "name_ok_before": "a lower-case word that may stand before a place without making it part of a name",
 }
 
+# armed actors: the key a language file lists surface forms under -> the normalised name events carry. The order is
+# the order of matching: more specific forms first ("Russian 201st military base" before "Russian forces", "Taliban
+# forces" before "Afghan government forces" before "Taliban", "TTP" before "Taliban").
+ACTORS: dict[str, str] = {
+    "Russian 201st military base": "Russian 201st military base", "CSTO": "CSTO",
+    "Anti-Taliban forces": "Anti-Taliban forces", "Taliban forces": "Taliban",
+    "Afghan government forces": "Afghan government forces", "ISIS-K": "ISIS-K", "TTP": "TTP", "Taliban": "Taliban",
+    "al-Qaeda": "al-Qaeda", "IMU": "IMU", "Jamaat Ansarullah": "Jamaat Ansarullah", "NRF": "NRF",
+    "Tajik border troops": "Tajik border troops", "Tajik forces": "Tajik forces", "Uzbek forces": "Uzbek forces",
+    "Turkmen forces": "Turkmen forces", "Kyrgyz forces": "Kyrgyz forces", "Kazakh forces": "Kazakh forces",
+    "Russian forces": "Russian forces", "US/NATO forces": "US/NATO forces",
+    "Unidentified armed group": "Unidentified armed group",
+}
+
 # what a frame may need; each is a named function in .checks (the loader checks the names against it)
 NEED_NAMES = frozenset({"personnel", "civilians", "fighting", "military", "abroad", "abroad_any", "local", "region",
                         "holder", "group_before", "placeish", "named_place", "share_before"})
 
-_TABLES = {"language", "vocab", "cues", "frame", "place_kinds", "numbers"}
+_TABLES = {"language", "vocab", "cues", "frame", "place_kinds", "numbers", "actors"}
 _LANGUAGE_KEYS = {"code", "name", "scripts", "boundary", "clitics", "case", "markers"}
 _FRAME_KEYS = {"id", "kind", "subtype", "trigger", "needs", "skip", "confidence", "window", "state_subtype", "note"}
 _SCRIPTS = {"Latin", "Cyrillic", "Arabic", "Devanagari"}
@@ -214,6 +228,7 @@ class Lexicon:
     place_kinds: dict[str, str] = field(default_factory=dict)  # noun prefix -> kind of an unknown place
     personnel_any: re.Pattern | None = None  # personnel or a pronoun standing for them
     numbers: dict = field(default_factory=dict)  # units / scales (word -> value), qualifiers / vague (regexes)
+    actors: dict[str, list[str]] = field(default_factory=dict)  # actor key -> surface-form regexes
     source: str = ""
     _empty: re.Pattern = field(default_factory=lambda: re.compile(r"(?!)"))
 
@@ -569,6 +584,16 @@ def parse_language(text: str, source: str) -> Lexicon:
     if "personnel" in vocab_data:
         both = _alternatives(ctx, "vocab.personnel", vocab_data["personnel"]) + list(vocab_data.get("pronouns", []))
         personnel_any = _vocab(ctx, "personnel", both, start, end).regex
+    actors = data.get("actors", {})
+    unknown = set(actors) - set(ACTORS)
+    if unknown:
+        raise ctx.fail("actors", f"unknown actor(s) {', '.join(sorted(unknown))}; known: {', '.join(ACTORS)}")
+    for key, value in actors.items():
+        for alt in _alternatives(ctx, f"actors.{key}", value):
+            try:
+                re.compile(alt, re.IGNORECASE)
+            except re.error as exc:
+                raise ctx.fail(f"actors.{key}", f"invalid regular expression ({exc})") from None
     numbers = data.get("numbers", {})
     unknown = set(numbers) - {"units", "scales", "qualifiers", "vague"}
     if unknown:
@@ -601,7 +626,8 @@ def parse_language(text: str, source: str) -> Lexicon:
     return Lexicon(lang=code, name=str(lang.get("name", code)), scripts=tuple(scripts), boundary=boundary,
                    clitics=clitics, case=bool(lang.get("case", True)), markers=markers, rules=rules, vocab=vocab,
                    cues=cues, rule_map=rule_map, place_kinds={k.lower(): v for k, v in kinds.items()},
-                   personnel_any=personnel_any, numbers=numbers, source=source)
+                   personnel_any=personnel_any, numbers=numbers, source=source,
+                   actors={k: _alternatives(ctx, f"actors.{k}", v) for k, v in actors.items()})
 
 
 def _stems_of(s: StemSet | None) -> list[str]:

@@ -97,6 +97,10 @@ class StemMap:
                 out |= got
         for c in _clitics_of(tok, self.clitics):
             out |= self._compute(tok[len(c):])
+        if "-" in tok:  # a pattern may start inside a hyphenated word ("Taliban" in "anti-Taliban")
+            for part in tok.split("-"):
+                if part:
+                    out |= self._compute(part)
         return frozenset(out)
 
     def labels(self, toks: Iterable[str]) -> set[str]:
