@@ -246,7 +246,9 @@ class Lexicon:
 # Short, common words make poor gates (nearly every sentence holds one): a gate prefers a longer word anywhere in
 # the match over a short first word.
 _WEAK = frozenset("""a an the of in on at to by is are was were be been has have had and or for with from into as its
-    their his her it they he she this that these those not no now still""".split())
+    their his her it they he she this that these those not no now still over under more also after will would which
+    there said says border borders forces force troops soldiers country district districts province provinces
+    territory land area areas city town army military security government people police fighting""".split())
 
 
 def _is_word_char(c: str) -> bool:
@@ -268,8 +270,9 @@ def _nonword_class(av) -> bool:
 
 
 def _weight(cand: frozenset[str]) -> tuple:
-    worst = min((1 if w in _WEAK or len(w) < 3 else len(w)) for w in cand)
-    return (worst, -len(cand))
+    """Rare long words gate best; a set with one common word ("border", "in") lets most sentences through."""
+    lengths = [1 if w in _WEAK or len(w) < 3 else len(w) for w in cand]
+    return (min(lengths), sum(lengths) / len(lengths), -len(cand))
 
 
 _depth = [0]  # optional groups expanded so far (bounded: each doubles the work)
