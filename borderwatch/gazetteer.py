@@ -61,7 +61,7 @@ class PlaceMatch:
 # --------------------------------------------------------------------------------------------
 # Normalisation. NORM_VERSION is written into the data file; bump it whenever folding changes
 # (the loader then recomputes keys from the stored names instead of trusting stored keys).
-NORM_VERSION = "5"
+NORM_VERSION = "6"
 
 TOKEN_RE = re.compile(r"[^\W_]+")
 # tokens that join parts of Persian names ("Qala-e-Zal", "Pul-i-Khumri", "Dasht-e Archi")
@@ -97,7 +97,7 @@ _DOUBLE_RE = re.compile(r"(.)\1+")
 # Arabic script. Spelling letters of Pashto / Persian / Urdu -> their Arabic base letter (always applied)
 _AR_ORTHO = str.maketrans({
     "ې": "ی", "ۍ": "ی", "ێ": "ی", "ے": "ی", "ړ": "ر", "ډ": "د", "ټ": "ت", "ڼ": "ن", "ښ": "ش", "ږ": "ژ", "ځ": "ز",
-    "څ": "س", "ګ": "گ", "ڭ": "گ", "ھ": "ه", "ە": "ه", "\u200c": "", "\u200d": "",
+    "څ": "س", "ګ": "گ", "ڭ": "گ", "ھ": "ه", "ە": "ه", "ں": "ن", "\u200c": "", "\u200d": "",
 })
 # Sound classes for the consonant skeleton: Arabic news transliterates Afghan names with other letters for the
 # same sound (Persian گ as ج / غ / ك, ص as س, ح as ه) and with or without long vowels (بدخشان / باداخشان)

@@ -93,12 +93,16 @@ class Frame:
 
 # ------------------------------------------------------------------------------------------------ vetoes
 def negation(f: Frame) -> bool | None:
-    """Taliban fighters did not capture the district centre. — A negation right before the trigger."""
-    return f.cue("negation", f.t0 - 40, f.t0)
+    """Taliban fighters did not capture the district centre. — A negation right before the trigger (or right
+    after it, where the language puts it there)."""
+    return f.cue("negation", f.t0 - 40, f.t0) or f.cue("negation_after", f.t1, f.t1 + 30)
 
 
 def denial(f: Frame) -> bool | None:
-    """The ministry denied reports that the Taliban had seized the crossing. — A denial before the trigger."""
+    """The ministry denied reports that the Taliban had seized the crossing. — A denial before the trigger (in a
+    verb-final language, anywhere in the sentence: "… reports of the fall are untrue")."""
+    if f.lex.order == "SOV":
+        return f.cue("denial", 0, len(f.s))
     return f.cue("denial", f.t0 - 120, f.t0)
 
 
@@ -118,7 +122,7 @@ def modal(f: Frame) -> bool | None:
     becomes a ``threat_assessment`` event instead."""
     if not f.changes_hands:
         return None
-    if f.cue("modal", max(f.clause_lo, f.t0 - 80), f.t0):
+    if f.cue("modal", max(f.clause_lo, f.t0 - 80), f.t0) or f.cue("modal_after", f.t1, f.t1 + 40):
         f.vetoed_as = "modal"
         return True
     return False
@@ -309,7 +313,7 @@ def abroad(f: Frame) -> bool:
         if am is not None:
             after = [mm for mm in f.sent.places if am.start() <= mm.start - f.sent.start < f.t0] + after
     if am:
-        for w in re.findall(r"[^\W\d_]+", am.group(0)):
+        for w in re.findall(r"[^\W\d_]+(?:['’ʻ‘`][^\W\d_]+)*", am.group(0)):
             cc = country_code_of(w)
             if cc:
                 f.dest_cc = cc
@@ -338,7 +342,11 @@ def local(f: Frame) -> bool:
     if f.cue_match("abroad", t1):
         return False
     obj = s[t1:t1 + 60]
-    if not (f.lex.v("place_type").search(obj) or any(0 <= mm.start - f.sent.start - t1 <= 60 for mm in f.sent.places)):
+    named = any(0 <= mm.start - f.sent.start - t1 <= 60 for mm in f.sent.places)
+    if f.lex.order == "SOV":  # "از ولسوالی … عقب‌نشینی کردند": the place stands before the verb
+        obj = s[max(f.clause_lo, t0 - 80):t0] + " " + obj
+        named = named or any(0 <= t0 - (mm.start - f.sent.start) <= 80 for mm in f.sent.places)
+    if not (f.lex.v("place_type").search(obj) or named):
         return False
     return not f.cue("officials_before", t0 - 40, t0)
 

@@ -85,5 +85,10 @@ def event_date(sentence: str, published: date | None, ref_year: int | None) -> s
     return None
 
 
+# digits of the region's scripts (Persian ۰-۹, Arabic-Indic ٠-٩, Devanagari ०-९) as ASCII, for years
+DIGITS = str.maketrans({**{chr(0x06F0 + i): str(i) for i in range(10)}, **{chr(0x0660 + i): str(i) for i in range(10)},
+                        **{chr(0x0966 + i): str(i) for i in range(10)}})
+
+
 def years_in(text: str) -> list[int]:
-    return [int(y) for y in _YEAR.findall(text)]
+    return [int(y) for y in _YEAR.findall(text.translate(DIGITS))]

@@ -26,7 +26,7 @@ from functools import cache, lru_cache
 
 from . import checks
 from .actors import AFGHAN_GOV, FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, TALIBAN, find_actors, unique
-from .dates import event_date, parse_published
+from .dates import event_date, parse_published, years_in
 from .langid import SCRIPTS, routing, script_of
 from .lexicon import Lexicon, Rule, load_languages, search_lower, spans_lower, twin_of
 from .numbers import find_count
@@ -179,9 +179,6 @@ class _Sentence:
         return self._memo[key]
 
 
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-
-
 def _reference_year(combined: str, published) -> int | None:
     """The year the article is written in: its publication date, an ISO date at the top, else the latest year it
     names (news names past years as background, rarely future ones)."""
@@ -190,7 +187,7 @@ def _reference_year(combined: str, published) -> int | None:
     m = _ISO_DATE.search(combined[:300])
     if m:
         return int(m.group(1))
-    years = [int(y) for y in _YEAR.findall(combined)]
+    years = years_in(combined)
     return max(years) if years else None
 
 

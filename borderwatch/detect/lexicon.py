@@ -53,7 +53,13 @@ def rx(pattern: str) -> re.Pattern:
     """Compile case-insensitively, except that explicit capital classes ``[A-Z]`` / ``[А-ЯЁ]`` keep meaning
     "a capital letter" (names, sentence starts)."""
     pattern = pattern.replace("[A-Z]", "(?-i:[A-Z])").replace("[А-ЯЁ]", "(?-i:[А-ЯЁ])")
+    # "\u200c" (the zero-width non-joiner of Persian spellings) as the character itself: patterns keep their
+    # lower-case twin (see lower_twin), and the file stays readable
+    pattern = _U_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), pattern)
     return re.compile(pattern, FLAGS)
+
+
+_U_ESCAPE = re.compile(r"(?<!\\)\\u([0-9a-fA-F]{4})")
 
 
 # ------------------------------------------------------------------------------------------- the schema
@@ -80,6 +86,8 @@ CUES: dict[str, str] = {
     "abroad_before": "a destination across a border before a movement verb ('в Таджикистан … перешли'; SOV languages)",
     "background": "a past takeover told as background ('since the Taliban seized power')",
     "negation": "a negation right before the trigger ('did not capture')",
+    "negation_after": "a negation right after the trigger (verb-final languages: 'قبضہ نہیں کیا')",
+    "modal_after": "modal or attempt wording right after the trigger ('قبضے کی کوشش کی', 'ele geçirmeye çalıştı')",
     "denial": "a denial anywhere before the trigger ('denied reports that … captured')",
     "modal": "hypothetical or planned wording before the trigger in its clause ('could fall', 'plan to')",
     "modal_near": "modal wording right before a troop verb ('would be sent back', 'may hold drills')",
@@ -162,7 +170,7 @@ NEED_NAMES = frozenset({"personnel", "civilians", "fighting", "military", "abroa
                         "holder", "group_before", "placeish", "named_place", "share_before"})
 
 _TABLES = {"language", "vocab", "cues", "frame", "place_kinds", "numbers", "actors"}
-_LANGUAGE_KEYS = {"code", "name", "scripts", "boundary", "clitics", "case", "markers"}
+_LANGUAGE_KEYS = {"code", "name", "scripts", "boundary", "clitics", "case", "markers", "order"}
 _FRAME_KEYS = {"id", "kind", "subtype", "trigger", "needs", "skip", "confidence", "window", "state_subtype", "note"}
 _SCRIPTS = {"Latin", "Cyrillic", "Arabic", "Devanagari"}
 _BOUNDARY = {"word": r"\b", "letter": r"(?<!\w)", "clitic": r"(?<!\w)"}
@@ -222,6 +230,7 @@ class Lexicon:
     case: bool
     markers: tuple[str, ...]
     rules: list[Rule]
+    order: str  # "SVO" | "SOV" | "VSO": in SOV languages the object, place and negation may stand after the verb's arguments
     vocab: dict[str, Vocab]
     cues: dict[str, Cue]
     rule_map: StemMap
@@ -575,6 +584,10 @@ def parse_language(text: str, source: str) -> Lexicon:
     if boundary not in _BOUNDARY:
         raise ctx.fail("language.boundary", f"expected one of {', '.join(_BOUNDARY)}")
     clitics = tuple(lang.get("clitics", []))
+    order = lang.get("order", "SVO")
+    if order not in ("SVO", "SOV", "VSO"):
+        raise ctx.fail("language.order", "expected SVO, SOV or VSO (where the verb stands: checks look at both sides "
+                                         "of an SOV verb)")
     markers = tuple(lang.get("markers", []))
     start = _start(boundary, clitics)
     vocab_data = data.get("vocab", {})
@@ -627,7 +640,8 @@ def parse_language(text: str, source: str) -> Lexicon:
     rules = [_frame(ctx, n, f, code, start, ids) for n, f in enumerate(frames)]
     rule_map = StemMap({r.name: _stems_of(r.stems) for r in rules}, clitics=clitics)
     return Lexicon(lang=code, name=str(lang.get("name", code)), scripts=tuple(scripts), boundary=boundary,
-                   clitics=clitics, case=bool(lang.get("case", True)), markers=markers, rules=rules, vocab=vocab,
+                   clitics=clitics, case=bool(lang.get("case", True)), markers=markers, rules=rules, order=order,
+                   vocab=vocab,
                    cues=cues, rule_map=rule_map, place_kinds={k.lower(): v for k, v in kinds.items()},
                    personnel_any=personnel_any, numbers=numbers, source=source,
                    actors={k: _alternatives(ctx, f"actors.{k}", v) for k, v in actors.items()})

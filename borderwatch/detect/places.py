@@ -21,15 +21,21 @@ COUNTRY_NAMES = {
 }
 # surface forms of country names and demonyms used in "fled into Tajikistan", "Tajik territory"
 _COUNTRY_FORMS = {
-    "AF": ("afghanistan", "afghan", "афганистан", "афганск", "أفغانستان", "افغانستان", "अफगानिस्तान"),
-    "TJ": ("tajikistan", "tajik", "таджикистан", "таджикск", "طاجيكستان", "تاجیکستان", "ताजिकिस्तान", "तजाकिस्तान"),
-    "UZ": ("uzbekistan", "uzbek", "узбекистан", "узбекск", "أوزبكستان", "ازبکستان", "उज्बेकिस्तान"),
-    "TM": ("turkmenistan", "turkmen", "туркменистан", "туркменск", "تركمانستان", "ترکمنستان", "तुर्कमेनिस्तान"),
-    "KG": ("kyrgyzstan", "kyrgyz", "kirghiz", "кыргызстан", "киргизи", "киргизск", "кыргызск", "قرغيزستان", "किर्गिस्तान"),
-    "KZ": ("kazakhstan", "kazakh", "казахстан", "казахстанск", "كازاخستان", "कजाकिस्तान"),
-    "IR": ("iran", "иран", "إيران", "ایران", "ईरान"),
-    "PK": ("pakistan", "пакистан", "باكستان", "پاکستان", "पाकिस्तान"),
-    "CN": ("china", "chinese", "китай", "الصين", "चीन"),
+    "AF": ("afghanistan", "afghan", "afganistan", "afgan", "afg'on", "afgʻon", "afg‘on", "afghani", "афганистан",
+           "афганск", "афғон", "ооган", "أفغانستان", "افغانستان", "अफगानिस्तान", "afeganist", "afghanist"),
+    "TJ": ("tajikistan", "tajik", "tadschik", "tadjik", "tayik", "tacik", "tojik", "таджикистан", "таджикск", "тоҷик",
+           "тожик", "тажик", "طاجيكستان", "تاجیکستان", "تاجکستان", "تاجكستان", "ताजिकिस्तान", "तजाकिस्तान"),
+    "UZ": ("uzbekistan", "uzbek", "usbek", "ouzbek", "özbek", "o'zbek", "oʻzbek", "o‘zbek", "узбекистан", "узбекск",
+           "ўзбек", "өзбек", "ӯзбек", "أوزبكستان", "ازبکستان", "اوزبکستان", "ازبكستان", "उज्बेकिस्तान"),
+    "TM": ("turkmenistan", "turkmen", "türkmen", "turkménistan", "туркменистан", "туркменск", "туркман", "түркмөн",
+           "تركمانستان", "ترکمنستان", "ترکمانستان", "तुर्कमेनिस्तान"),
+    "KG": ("kyrgyzstan", "kyrgyz", "kirghiz", "kirgis", "kırgız", "kirguist", "qirg'iz", "qirgʻiz", "кыргызстан",
+           "киргизи", "киргизск", "кыргызск", "қирғиз", "قرغيزستان", "قرقیزستان", "قرغیزستان", "किर्गिस्तान"),
+    "KZ": ("kazakhstan", "kazakh", "kasach", "kazakist", "kazajist", "qozog'", "qozogʻ", "казахстан", "казахстанск",
+           "қозоғ", "қазақ", "كازاخستان", "قزاقستان", "कजाकिस्तान"),
+    "IR": ("iran", "иран", "إيران", "ایران", "ईरान", "eron", "эрон"),
+    "PK": ("pakistan", "пакистан", "باكستان", "پاکستان", "पाकिस्तान", "покистон"),
+    "CN": ("china", "chinese", "xitoy", "китай", "الصين", "چین", "चीन"),
 }
 
 
@@ -197,8 +203,8 @@ def capital_country(word: str) -> str | None:
 
 
 def country_code_of(word: str) -> str | None:
-    """'Tajikistan' / 'Tajik' / 'Таджикистан' → 'TJ'."""
-    w = word.lower()
+    """'Tajikistan' / 'Tajik' / 'Таджикистан' / 'تاجکستان' / "O'zbekiston" → 'TJ' / 'UZ'."""
+    w = word.lower().replace("’", "'")
     for cc, forms in _COUNTRY_FORMS.items():
         if any(w.startswith(f) for f in forms):
             return cc
