@@ -90,5 +90,10 @@ DIGITS = str.maketrans({**{chr(0x06F0 + i): str(i) for i in range(10)}, **{chr(0
                         **{chr(0x0966 + i): str(i) for i in range(10)}})
 
 
+_OTHER_DIGITS = re.compile(r"[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f]")
+
+
 def years_in(text: str) -> list[int]:
-    return [int(y) for y in _YEAR.findall(text.translate(DIGITS))]
+    if _OTHER_DIGITS.search(text):
+        text = text.translate(DIGITS)
+    return [int(y) for y in _YEAR.findall(text)]
