@@ -167,6 +167,24 @@ def ezafe_strip(f: str) -> str:
     return f
 
 
+# Case endings glued to a place name in Uzbek, Tajik, Kyrgyz and Kazakh ("Termizga", "Хатлонда", "Бадахшонро",
+# "Баткендин"): when a token is no name as written, the name it may be inflected from is tried (longest first).
+# Turkish writes them after an apostrophe ("Kunduz'da"), which already splits the token.
+SUFFIXES = tuple(sorted({
+    "ning", "dagi", "dan", "da", "ga", "ka", "qa", "ni", "gacha", "dagi",
+    "нинг", "даги", "дан", "да", "га", "ка", "қа", "ни", "гача", "ро", "ра",
+    "ге", "ке", "де", "та", "те", "ден", "тан", "тен", "дын", "дин", "дун", "дүн", "тын", "тин", "нын", "нин",
+    "ны", "ну", "нү", "ды", "ди", "ду", "дү", "ын", "ун", "үн", "на", "не", "го", "гө", "ко", "кө",
+}, key=len, reverse=True))
+_MIN_STEM = 4
+
+
+def suffix_stems(tok: str) -> list[str]:
+    """``tok`` without each case ending it may carry, longest ending first (stems of at least four letters)."""
+    low = tok.lower()
+    return [tok[: -len(suf)] for suf in SUFFIXES if low.endswith(suf) and len(low) - len(suf) >= _MIN_STEM]
+
+
 def name_keys(name: str) -> list[str]:
     """Matching keys for one spelling: single-token keys are the folded token, multi-token
     keys are space-joined ezafe-stripped folded tokens (connectors dropped). Also the fully
@@ -224,7 +242,7 @@ class _Startable(dict):
     def __missing__(self, tok: str) -> bool:
         gz = self._gz
         f, s = gz._fold_cached(tok)
-        ok = f in gz._single or s in gz._prefix
+        ok = f in gz._single or s in gz._prefix or gz._inflected(tok) is not None
         if len(self) > 200_000:
             self.clear()
         self[tok] = ok
@@ -285,6 +303,14 @@ class Gazetteer:
             self._cache[tok] = r
         return r
 
+    def _inflected(self, tok: str) -> str | None:
+        """The one-word key ``tok`` is an inflected form of ("Termizga" -> the key of "Termiz"), if any."""
+        for stem in suffix_stems(tok):
+            f = self._fold_cached(stem)[0]
+            if f in self._single:
+                return f
+        return None
+
     def find(self, text: str, written: bool = True) -> list[PlaceMatch]:
         """All place-name mentions in `text`: longest match first, non-overlapping,
         case-insensitive, on whole tokens only. ``written=False`` leaves the candidates' ``as_written`` unset
@@ -311,6 +337,10 @@ class Gazetteer:
             best: tuple[Place, ...] | None = None
             best_key = ""
             c = single.get(f0)
+            if c is None and f0 not in prefix:
+                k0 = self._inflected(words[i])
+                if k0 is not None:
+                    f0, c = k0, single[k0]
             if c is not None:
                 best_end, best, best_key = i, c, f0
             if s0 in prefix:
@@ -365,6 +395,9 @@ class Gazetteer:
         for word in set(TOKEN_RE.findall(text)):
             f, s = fold(word)
             if f in single and (f not in self._needs_cap or word[0].isupper()):
+                return True
+            if f not in single and (k := self._inflected(word)) is not None and k in single \
+                    and (k not in self._needs_cap or word[0].isupper()):
                 return True
             stripped.add(s)
         return any(words <= stripped for s in stripped for words in multi.get(s, ()))

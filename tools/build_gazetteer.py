@@ -142,6 +142,28 @@ EXTRA_NAMES: dict[tuple[str, str], list[str]] = {
     ("UZ", "Tashkent"): ["تاشکند", "Toshkent", "Тошкент"],
     ("KG", "Bishkek"): ["بیشکک", "Бишкек"],
     ("TM", "Ashgabat"): ["عشق آباد", "عشق‌آباد", "عشقآباد", "Ашхабад", "Aşgabat"],
+    # the region's countries and northern provinces as Uzbek, Tajik, Kyrgyz, Turkish, German, French and Spanish
+    # news write them
+    ("AF", "Afghanistan"): ["Afgʻoniston", "Afg'oniston", "Afgoniston", "Афғонистон", "Ооганстан", "Afganistan",
+                            "Afganistán", "Afgʻonistonda"],
+    ("TJ", "Tajikistan"): ["Tojikiston", "Тожикистон", "Тоҷикистон", "Тажикстан", "Tacikistan", "Tadschikistan",
+                           "Tadjikistan", "Tayikistán"],
+    ("UZ", "Uzbekistan"): ["Oʻzbekiston", "O'zbekiston", "Ўзбекистон", "Өзбекстан", "Ӯзбекистон", "Özbekistan",
+                           "Usbekistan", "Ouzbékistan", "Uzbekistán"],
+    ("TM", "Turkmenistan"): ["Turkmaniston", "Туркманистон", "Түркмөнстан", "Türkmenistan", "Turkménistan",
+                             "Turkmenistán"],
+    ("KG", "Kyrgyzstan"): ["Qirgʻiziston", "Qirg'iziston", "Қирғизистон", "Kırgızistan", "Kirgisistan", "Kirghizistan",
+                           "Kirguistán"],
+    ("AF", "Badakhshan"): ["Badaxshon", "Бадахшон", "Bedahşan", "Badahşan", "Badachschan", "Badakhchan", "Badajshán"],
+    ("AF", "Kunduz"): ["Qunduz", "Қундуз", "Kundus", "Kondoz"],
+    ("AF", "Takhar"): ["Taxor", "Тахор", "Tachar"],
+    ("AF", "Balkh"): ["Balx", "Балх"],
+    ("AF", "Wakhan"): ["Vaxon", "Вахон"],
+    ("AF", "Zebak"): ["Зебок", "Zebok"],
+    ("AF", "Warsaj"): ["Ворсаҷ", "Ворсаж"],
+    ("AF", "Kabul"): ["Kobul", "Кобул", "Kabil"],
+    ("AF", "Sher Khan Bandar – Panji Poyon crossing"): ["Şir Han Bender", "Sherxon Bandar", "Шерхон Бандар"],
+    ("UZ", "Termez"): ["Termes"],
 }
 
 EXTRA_NEIGHBOUR = {
