@@ -195,6 +195,8 @@ def non_place_object(f: Frame) -> bool | None:
     """Police seized weapons and drugs near the border. — The object of a capture verb is not territory."""
     if f.kind != "territorial" or f.lex.cue("non_place_object") is None:
         return None
+    if f.lex.order == "SOV" and f.cue("non_place_object_before", f.clause_lo, f.t0):
+        return True  # "… silah ve mühimmat ele geçirildi": the object stands before the verb
     if f.cue_match("passive_trigger", 0, f.s[f.t0:f.t1]):
         return False
     return f.cue_match("non_place_object", f.t1) is not None

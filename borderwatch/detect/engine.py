@@ -667,11 +667,12 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
     if not crossing and not sub:
         # "deployed troops to the border near Termez": where forces are posted, drill or stand on alert is named
         # with "near" (a reference for a capture, the location for a posture)
-        near = lex.cue("near_before")
-        if near is not None and subtype not in checks.MOVES:
+        near, near_after = lex.cue("near_before"), lex.cue("near_after")
+        if (near is not None or near_after is not None) and subtype not in checks.MOVES:
             sub = [mm for mm in sent.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
                    and f_lo <= mm.start - sent.start < f_hi
-                   and near.search(s[max(0, mm.start - sent.start - 40):mm.start - sent.start])]
+                   and ((near is not None and near.search(s[max(0, mm.start - sent.start - 40):mm.start - sent.start]))
+                        or (near_after is not None and near_after.match(s, mm.end - sent.start)))]
     return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
 
 
@@ -718,7 +719,9 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
         if name is None and before is not None and (
                 (passive is not None and passive.match(s[t0:t1]))
                 or (passive_before is not None and passive_before.search(s[max(0, t0 - 16):t0]))):
-            m = before.search(s, clause_lo, t0)
+            m = None
+            for m in before.finditer(s, clause_lo, t0):
+                pass  # the last one: nearest the verb (verb-final languages name several places before it)
             if m:
                 name, noun, a = m.group("n"), m.group("noun") or m.group("noun2"), m.start("n")
         # a stronghold / base / area "in X" right after the object

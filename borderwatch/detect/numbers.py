@@ -47,7 +47,7 @@ def _words() -> _Words:
     scale = "|".join(re.escape(w) for w in sorted(scales, key=len, reverse=True)) or r"(?!)"
     qual = "|".join(sorted(quals, key=len, reverse=True)) or r"(?!)"
     vag = "|".join(sorted(vague, key=len, reverse=True)) or r"(?!)"
-    num = (rf"(?:\d{{1,3}}(?:[,\u202f\u00a0 ]\d{{3}})+|\d+(?:[.,]\d+)?)(?:\s*(?:{scale})\.?)?"
+    num = (rf"(?:\d{{1,3}}(?:[,.\u202f\u00a0 ]\d{{3}})+|\d+(?:[.,]\d+)?)(?:\s*(?:{scale})\.?)?"
            rf"|(?:a\s+|an\s+)?(?:{word})(?:[\s-]+(?:and\s+|и\s+)?(?:{word}))*")
     count_re = re.compile(rf"(?<![\w-])(?P<q>(?:(?:{qual})\s+)?)(?P<n>{num}|{vag})(?![\w])", re.IGNORECASE)
     return _Words(units, scales, count_re)
@@ -60,6 +60,8 @@ def parse_number(text: str) -> int | None:
     m = re.fullmatch(r"(\d[\d, ]*(?:[.]\d+)?)\s*(\S+?)?\.?", t)
     if m:
         digits = m.group(1).replace(" ", "")
+        if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", digits):
+            digits = digits.replace(".", "")  # "1.037", "20.000": a thousands point (German, Turkish)
         digits = digits.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", digits) else digits.replace(",", "")
         try:
             val = float(digits)

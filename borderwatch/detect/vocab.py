@@ -18,7 +18,10 @@ TOKEN_RE = re.compile(f"(?:{_W})+(?:['’-](?:{_W})+)*|%")
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens ("taliban's", "anti-terror", "201st")."""
-    return TOKEN_RE.findall(text.lower().replace("’", "'"))
+    low = text.lower().replace("’", "'")
+    if "\u0307" in low:  # Turkish dotted capital İ lower-cases to i + combining dot
+        low = low.replace("i\u0307", "i")
+    return TOKEN_RE.findall(low)
 
 
 class StemSet:
