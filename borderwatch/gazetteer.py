@@ -171,7 +171,7 @@ def ezafe_strip(f: str) -> str:
 # "Баткендин"): when a token is no name as written, the name it may be inflected from is tried (longest first).
 # Turkish writes them after an apostrophe ("Kunduz'da"), which already splits the token.
 SUFFIXES = tuple(sorted({
-    "ning", "dagi", "dan", "da", "ga", "ka", "qa", "ni", "gacha", "dagi",
+    "ning", "dagi", "dan", "da", "ga", "ka", "qa", "ni", "gacha",
     "нинг", "даги", "дан", "да", "га", "ка", "қа", "ни", "гача", "ро", "ра",
     "ге", "ке", "де", "та", "те", "ден", "тан", "тен", "дын", "дин", "дун", "дүн", "тын", "тин", "нын", "нин",
     "ны", "ну", "нү", "ды", "ди", "ду", "дү", "ын", "ун", "үн", "на", "не", "го", "гө", "ко", "кө",

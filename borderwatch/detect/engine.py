@@ -719,9 +719,8 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
         if name is None and before is not None and (
                 (passive is not None and passive.match(s[t0:t1]))
                 or (passive_before is not None and passive_before.search(s[max(0, t0 - 16):t0]))):
-            m = None
-            for m in before.finditer(s, clause_lo, t0):
-                pass  # the last one: nearest the verb (verb-final languages name several places before it)
+            # the last one: nearest the verb (verb-final languages name several places before it)
+            m = next(reversed(list(before.finditer(s, clause_lo, t0))), None)
             if m:
                 name, noun, a = m.group("n"), m.group("noun") or m.group("noun2"), m.start("n")
         # a stronghold / base / area "in X" right after the object
