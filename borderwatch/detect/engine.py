@@ -653,7 +653,12 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
     / "through" / "at" wins; the sending capital or the speaker's town does not count."""
     f_hi = _frame_end(lex, s, t1, len(s))
     f_lo = _frame_start(lex, s, t0, clause_lo)
-    cands = [mm for mm in sent.places if mm.in_region and not _not_place_here(art, lex, s, sent, mm)]
+    if subtype == "withdrawal":  # "withdrew from X": the place they left is the event's, "from" or not
+        npa = lex.cue("not_place_after")
+        cands = [mm for mm in sent.places if mm.in_region and not art.is_reference(mm)
+                 and not (npa is not None and npa.match(s, mm.end - sent.start))]
+    else:
+        cands = [mm for mm in sent.places if mm.in_region and not _not_place_here(art, lex, s, sent, mm)]
     towards = lex.cue("towards_before")
     if subtype == "withdrawal" and towards is not None:  # a withdrawal happens where they left, not where they went
         cands = [mm for mm in cands if not towards.search(s[max(0, mm.start - sent.start - 25):mm.start - sent.start])]
@@ -673,6 +678,12 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
                    and f_lo <= mm.start - sent.start < f_hi
                    and ((near is not None and near.search(s[max(0, mm.start - sent.start - 40):mm.start - sent.start]))
                         or (near_after is not None and near_after.match(s, mm.end - sent.start)))]
+    if subtype == "withdrawal" and not crossing and after and not after[0].is_country:
+        # "retreated from the Dara Suf Bala district of Samangan; Chahar Bolak in Balkh; …": every place left
+        rest = [mm for mm in cands if mm.start >= after[0].start and not mm.is_country]  # past ";" too
+        listed = _drop_containers(_extend_list(lex, sent, rest))
+        if len(listed) > 1:
+            return listed
     return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
 
 
@@ -870,7 +881,12 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     sentence gives way to the district. Also says whether the object is generic ("territories", "districts")."""
     c_hi = _clause_end(lex, s, t1, 260)
     refs = _ref_mentions(art, sent)
-    cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and id(mm) not in refs]
+    # a reference word that belongs to the trigger ("withdrew from | the Kohistan district") does not make the
+    # place right after it a reference
+    own = {id(mm) for mm in sent.places if id(mm) in refs and not art.is_reference(mm)
+           and 0 <= mm.start - sent.start - t1 <= 30 and _is_reference(lex, s[:t1] + " ", t1 + 1)
+           and not _is_reference(lex, s, t0)}
+    cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and (id(mm) not in refs or id(mm) in own)]
     after = [mm for mm in cands if t1 <= mm.start - sent.start < c_hi]
     ptrig, pbefore = lex.cue("passive_trigger"), lex.cue("passive_before")
     passive = subtype == "held" or bool((ptrig is not None and ptrig.match(s[t0:t1]))
@@ -888,7 +904,8 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
         generic = True  # "13 districts have fallen", "seized another 17 districts": the places are listed elsewhere
     chosen: list[Mention] = []
     if after and not (passive and before) and after[0].start - sent.start - t1 <= 90:
-        chosen = _extend_list(lex, sent, after)
+        # the list may run on past the clause ("… from A of X; B in Y; C in Z")
+        chosen = _extend_list(lex, sent, [mm for mm in cands if mm.start >= after[0].start])
     elif before:
         chosen = _extend_list(lex, sent, before[::-1], backwards=True)[::-1]
     elif after and after[0].start - sent.start - t1 <= 160:
