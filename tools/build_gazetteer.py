@@ -129,10 +129,14 @@ EXTRA_DISTRICT = {
 # extra names for neighbour admin2 / towns (key: our cleaned name within the country)
 # Spellings of border places in the scripts of the region's news that the open sources lack (written for this project:
 # Persian / Pashto / Urdu / Arabic, Tajik and Uzbek Cyrillic, Uzbek Latin). Matched by (country code, name).
+# places renamed since the sources were compiled: the current name is the canonical one
+RENAMED: dict[tuple[str, str], str] = {("TJ", "Shuro-obod"): "Shamsiddin Shohin"}
+
 EXTRA_NAMES: dict[tuple[str, str], list[str]] = {
-    ("UZ", "Termez"): ["ترمذ", "ترمز", "ترميز", "ترمیز", "Termiz", "Термиз"],
+    ("UZ", "Termez"): ["ترمذ", "ترمز", "ترميز", "ترمیز", "Termiz", "Термиз", "Termes"],
     ("AF", "Hairatan – Termez crossing"): ["حیرتان", "حيرتان", "بندر حیرتان", "Hayraton", "Ҳайратон"],
-    ("AF", "Sher Khan Bandar – Panji Poyon crossing"): ["شیرخان بندر", "شیر خان بندر", "شېرخان بندر", "Шерхон Бандар"],
+    ("AF", "Sher Khan Bandar – Panji Poyon crossing"): ["شیرخان بندر", "شیر خان بندر", "شېرخان بندر", "Шерхон Бандар",
+                                                       "Şir Han Bender", "Sherxon Bandar"],
     ("TJ", "Khorugh"): ["خاروغ", "خاروق", "Хоруғ", "Xorug'"],
     ("TJ", "Kulob"): ["کولاب", "کولاب", "Кӯлоб", "Куляб"],
     ("TJ", "Khatlon"): ["ختلان", "Хатлон", "Xatlon"],
@@ -162,8 +166,10 @@ EXTRA_NAMES: dict[tuple[str, str], list[str]] = {
     ("AF", "Zebak"): ["Зебок", "Zebok"],
     ("AF", "Warsaj"): ["Ворсаҷ", "Ворсаж"],
     ("AF", "Kabul"): ["Kobul", "Кобул", "Kabil"],
-    ("AF", "Sher Khan Bandar – Panji Poyon crossing"): ["Şir Han Bender", "Sherxon Bandar", "Шерхон Бандар"],
-    ("UZ", "Termez"): ["Termes"],
+    # renamed districts and towns as news names them since
+    ("TJ", "Shamsiddin Shohin"): ["Shamsiddini Shohin", "Шамсиддин Шохин", "Шамсиддини Шохин",
+                           "Шамсиддини Шоҳин", "Шуроабад", "Шуробод"],
+    ("TM", "Serhetabat"): ["Серхетабад", "Серхетабат", "Кушка", "Kushka"],
 }
 
 EXTRA_NEIGHBOUR = {
@@ -961,6 +967,13 @@ class Builder:
         self.write(out)
 
     def add_extra_names(self) -> None:
+        for (cc, old_name), new_name in RENAMED.items():
+            for pid, r in self.rows.items():
+                if r["country_code"] == cc and r["name"] == old_name:
+                    r["name"] = new_name
+                    self.add_names(pid, [new_name, old_name])
+                if r["country_code"] == cc and r.get("district") == old_name:
+                    r["district"] = new_name
         for (cc, name), extra in EXTRA_NAMES.items():
             pids = [pid for pid, r in self.rows.items() if r["country_code"] == cc and r["name"] == name]
             if not pids:

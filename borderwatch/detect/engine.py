@@ -653,15 +653,18 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
     / "through" / "at" wins; the sending capital or the speaker's town does not count."""
     f_hi = _frame_end(lex, s, t1, len(s))
     f_lo = _frame_start(lex, s, t0, clause_lo)
-    if subtype == "withdrawal":  # "withdrew from X": the place they left is the event's, "from" or not
-        npa = lex.cue("not_place_after")
-        cands = [mm for mm in sent.places if mm.in_region and not art.is_reference(mm)
-                 and not (npa is not None and npa.match(s, mm.end - sent.start))]
-    else:
-        cands = [mm for mm in sent.places if mm.in_region and not _not_place_here(art, lex, s, sent, mm)]
+    cands = [mm for mm in sent.places if mm.in_region and not _not_place_here(art, lex, s, sent, mm)]
+    origin = lex.cue("origin_before")
+    if subtype == "withdrawal" and origin is not None:  # "withdrew from X": the place they left is the event's
+        cands = sorted(cands + [mm for mm in sent.places if mm.in_region and not mm.is_country and mm not in cands
+                                and not art.is_reference(mm)
+                                and origin.search(s[max(0, mm.start - sent.start - 30):mm.start - sent.start])],
+                       key=lambda mm: mm.start)
     towards = lex.cue("towards_before")
     if subtype == "withdrawal" and towards is not None:  # a withdrawal happens where they left, not where they went
-        cands = [mm for mm in cands if not towards.search(s[max(0, mm.start - sent.start - 25):mm.start - sent.start])]
+        left = [mm for mm in cands if not towards.search(s[max(0, mm.start - sent.start - 25):mm.start - sent.start])]
+        if any(not mm.is_country for mm in left):
+            cands = left  # ("fled to Faizabad": with nothing left named, where they went)
     state = lex.cue("state_subject")
     after = [mm for mm in cands if t1 <= mm.start - sent.start < f_hi]
     before = [mm for mm in cands if f_lo <= mm.start - sent.start < t0

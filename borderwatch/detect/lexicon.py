@@ -144,6 +144,7 @@ CUES: dict[str, str] = {
     "based_after": "'-based' / '-born' right after a place",
     "share_before": "a share of a border or territory right before control wording ('85 per cent of the border is')",
     "border_forces": "border troops named in a sentence whose subject is Tajikistan ('its border guards')",
+    "origin_before": "'from', 'out of' right before a place: where a withdrawal left from",
     "near_after": "a postposition right after a place: where forces are posted ('Termiz yaqinida', 'Termez yakınında')",
     "non_place_object_before": "a capture verb's non-territorial object before it (verb-final: 'silah ve mühimmat')",
     "near_before": "'near', 'along' right before a place: where forces are posted or drill (not a capture's object)",
