@@ -54,3 +54,10 @@ def test_non_object_line_is_an_error(capsys):
     code, _ = _run(["[1, 2]\n"])
     assert code == EXIT_BAD_INPUT
     assert "line 1" in capsys.readouterr().err
+
+
+def test_a_place_kept_as_written_is_not_reported_as_its_country():
+    text = "The drills are being conducted at the Kharb-Maidon and Momirak training grounds near the Tajik-Afghan border."
+    code, out = _run([json.dumps({"id": 1, "text": text}) + "\n"])
+    names = {e["place"]["name"] for e in out[0]["events"] if e["kind"] == "troop_movement" and e["place"]}
+    assert {"Kharb-Maidon", "Momirak"} <= names

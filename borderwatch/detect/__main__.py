@@ -25,7 +25,8 @@ def place_json(place: dict) -> dict:
     2 district, 3 town / crossing / village). A country-level place carries names only — ``{"name": "Tajikistan",
     "country": "Tajikistan", "admin_level": 0, "lat", "lon"}`` — so that no code ("TJ") or generic word
     ("country") reads like a place below country level."""
-    level = 0 if place.get("precision") == "country" or place.get("kind") == "country" else \
+    named = str(place.get("id", "")).startswith("unresolved:")  # a place kept as written: never a bare country
+    level = 0 if not named and (place.get("precision") == "country" or place.get("kind") == "country") else \
         _ADMIN_LEVEL.get(place.get("kind"), 3)
     if level == 0:
         out = {"name": place.get("country") or place.get("name"), "country": place.get("country") or place.get("name"),
