@@ -325,7 +325,9 @@ def abroad(f: Frame) -> bool:
     if after:
         after = [mm for mm in after if not f.art.not_place_here(f.sent, mm)]
         foreign = [mm for mm in after if mm.place.country_code != "AF"]
-        f.dest = (foreign or after or [None])[0]
+        # "landed in Uzbekistan's southernmost city of Termez": the town, not only its country
+        towns = [mm for mm in foreign if not mm.is_country and mm.start - f.sent.start <= f.t1 + 80]
+        f.dest = (towns or foreign or after or [None])[0]
     return not shelling(f)
 
 
