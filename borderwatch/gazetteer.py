@@ -179,10 +179,16 @@ SUFFIXES = tuple(sorted({
 _MIN_STEM = 4
 
 
+_SUFFIX_SET = frozenset(SUFFIXES)
+_SUFFIX_LENS = sorted({len(x) for x in SUFFIXES}, reverse=True)
+
+
 def suffix_stems(tok: str) -> list[str]:
     """``tok`` without each case ending it may carry, longest ending first (stems of at least four letters)."""
+    if len(tok) < _MIN_STEM + 2:
+        return []
     low = tok.lower()
-    return [tok[: -len(suf)] for suf in SUFFIXES if low.endswith(suf) and len(low) - len(suf) >= _MIN_STEM]
+    return [tok[:-n] for n in _SUFFIX_LENS if len(low) - n >= _MIN_STEM and low[-n:] in _SUFFIX_SET]
 
 
 def name_keys(name: str) -> list[str]:
@@ -271,6 +277,7 @@ class Gazetteer:
             else:
                 self._single[k] = cands
         self._cache: dict[str, tuple[str, str]] = {}
+        self._infl_cache: dict[str, str | None] = {}
         self._startable = _Startable(self)
         # names of provinces / countries -> ids, for resolve(province=..., ...)
         self._by_kind_key: dict[tuple[str, str], list[Place]] = {}
@@ -305,11 +312,20 @@ class Gazetteer:
 
     def _inflected(self, tok: str) -> str | None:
         """The one-word key ``tok`` is an inflected form of ("Termizga" -> the key of "Termiz"), if any."""
+        try:
+            return self._infl_cache[tok]
+        except KeyError:
+            pass
+        got = None
         for stem in suffix_stems(tok):
             f = self._fold_cached(stem)[0]
             if f in self._single:
-                return f
-        return None
+                got = f
+                break
+        if len(self._infl_cache) > 200_000:
+            self._infl_cache.clear()
+        self._infl_cache[tok] = got
+        return got
 
     def find(self, text: str, written: bool = True) -> list[PlaceMatch]:
         """All place-name mentions in `text`: longest match first, non-overlapping,

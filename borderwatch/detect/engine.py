@@ -965,14 +965,16 @@ def _claimant(lex: Lexicon, s: str) -> str | None:
 
 # --------------------------------------------------------------------------------------------- relevance
 @lru_cache(maxsize=1)
-def _latin_region_gates() -> tuple[tuple[FeatureTable, int], ...]:
-    """(token table, bits that a region word sets) for every Latin-script language."""
-    out = []
+def _latin_region_words() -> FeatureTable:
+    """One token table for every Latin-script language: bit 1 when a token is (or starts) a region word of one
+    of them, or is the first word of one of their region phrases."""
+    sets = []
     for lex in load_languages().values():
-        if "Latin" in lex.scripts and "region" in lex.vocab:
-            f = _features(lex.lang)
-            out.append((f.table, f.word_bits["region"] | f.gate_bits.get("region", 0)))
-    return tuple(out)
+        v = lex.vocab.get("region")
+        if "Latin" in lex.scripts and v is not None:
+            sets.append((1, v.stemset()))
+            sets.append((1, StemSet(v.complex_gate)))
+    return FeatureTable(sets, part_mask=1)
 
 
 def _cannot_name_region(combined: str) -> bool:
@@ -984,12 +986,9 @@ def _cannot_name_region(combined: str) -> bool:
     of a region phrase of any Latin-script language, and a word that starts the name of a place of the region."""
     if any(rx.search(combined) for name, rx in SCRIPTS.items() if name != "Latin"):
         return False
-    toks = set(tokens(combined))
-    for table, bits in _latin_region_gates():
-        if any(table[t] & bits for t in toks):
-            return False
-        if any(table[p] & bits for t in toks if "-" in t for p in t.split("-")):
-            return False
+    table = _latin_region_words()
+    if any(map(table.__getitem__, set(tokens(combined)))):
+        return False
     return not may_name_region_place(combined)
 
 
@@ -1209,14 +1208,15 @@ def detect(text: str, title: str | None = None, language: str | None = None,
     text = text or ""
     combined = f"{title}\n\n{text}" if title else text
     pub = parse_published(published)
+    hint = (language or "").split("-")[0].lower() or None
+    if _cannot_name_region(combined):  # before routing: most news is about elsewhere, and cheap to rule out
+        return Detection(relevant=False, score=_NO_REGION_SCORE, events=[], language=hint)
     route = routing(combined, language)
-    lang = (language or "").split("-")[0].lower() or (route.get(script_of(combined) or "") if combined else None)
-    if _cannot_name_region(combined):
-        return Detection(relevant=False, score=_NO_REGION_SCORE, events=[], language=lang)
+    lang = hint or (route.get(script_of(combined) or "") if combined else None)
     art = _Article(combined, pub, route)
     ctx = _Ctx(art)
     if art.region_total == 0:  # nothing names the region: not relevant, whatever else it says
-        return Detection(relevant=False, score=_relevance(art, []), events=[], language=lang)
+        return Detection(relevant=False, score=_relevance(art, []), events=[], language=hint)
     for sent in art.sentences:
         if sent.idx not in art.gated:
             continue
