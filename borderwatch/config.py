@@ -7,7 +7,10 @@ Sources, later wins: built-in defaults < YAML file (``--config`` or ``BORDERWATC
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
 import os
+import re
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -20,11 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from borderwatch import __version__
 from borderwatch.errors import ConfigError
-from borderwatch.redact import HOST_SCHEMES
+from borderwatch.redact import HOST_SCHEMES, redact_url
 
 ENV_CONFIG = "BORDERWATCH_CONFIG"
 ENV_DATABASE_URL = "BORDERWATCH_DATABASE_URL"
 ENV_ALERT_URLS = "BORDERWATCH_ALERT_URLS"
+FLAG_DATABASE_URL = "--database-url"
 
 DEFAULT_USER_AGENT = f"borderwatch/{__version__} (news monitor; +https://pypi.org/project/borderwatch/)"
 
@@ -32,6 +36,69 @@ DEFAULT_USER_AGENT = f"borderwatch/{__version__} (news monitor; +https://pypi.or
 def default_database_url() -> str:
     """SQLite file in the user's data directory (e.g. ``~/.local/share/borderwatch/borderwatch.db``)."""
     return f"sqlite:///{user_data_path('borderwatch') / 'borderwatch.db'}"
+
+
+# One DNS label: letters, digits, hyphens (and underscores, which some real hosts use), not starting or ending
+# with a hyphen.
+_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable http(s) URL (None when it is): the whole URL is parsed, so a URL with no
+    host, a space, a bad port or a malformed host name fails here rather than at the first run."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return "contains a space or control character (write a space in a path as %20)"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # noqa: F841  (raises for a port that is not a number in range)
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must be an http:// or https:// URL"
+    host = parts.hostname
+    if not host:
+        return "has no host name"
+    if ":" in host or parts.netloc.rpartition("@")[2].startswith("["):
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return f"has an invalid IPv6 address {host!r}"
+        return None
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return f"has an invalid host name {host!r}"
+    labels = ascii_host.rstrip(".").split(".")
+    if len(ascii_host) > 253 or not all(_LABEL.match(label) for label in labels):
+        return f"has an invalid host name {host!r}"
+    return None
+
+
+def apprise_url_problem(url: str) -> str | None:
+    """Why apprise cannot use ``url`` (None when it can), decided by apprise's own parser: the scheme must be
+    one of its services and the service must accept the URL's parts. The reason never contains the URL's
+    secrets (apprise's log lines, which can quote them, are kept out)."""
+    import apprise
+    from apprise.manager_plugins import NotificationManager
+
+    scheme, sep, _rest = url.partition("://")
+    if not sep or not scheme:
+        return "must be an apprise URL such as mailto://user:pass@host or json://host/path"
+    log = logging.getLogger("apprise")
+    disabled, log.disabled = log.disabled, True  # its messages quote tokens; the reason below says enough
+    try:
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    finally:
+        log.disabled = disabled
+    if plugin is not None:
+        return None
+    scheme = scheme.lower()
+    if scheme in ("http", "https"):
+        return (f"apprise does not know this {scheme}:// address as a service's web hook "
+                "(for a generic endpoint use json://, form:// or xml://)")
+    if scheme not in NotificationManager():
+        return f"apprise has no service for the scheme {scheme[:30]!r} (see apprise's list of services)"
+    return f"apprise cannot use this {scheme}:// URL (a part is missing or malformed; see its {scheme} documentation)"
 
 
 class _Strict(BaseModel):
@@ -48,8 +115,9 @@ class FeedConfig(_Strict):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.lower().startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
+        problem = http_url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
 
@@ -73,9 +141,10 @@ class AlertChannelConfig(_Strict):
 
     @field_validator("url")
     @classmethod
-    def _scheme(cls, value: str) -> str:
-        if "://" not in value:
-            raise ValueError("must be an apprise URL such as mailto://user:pass@host or json://host/path")
+    def _apprise_url(cls, value: str) -> str:
+        problem = apprise_url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @property
@@ -138,7 +207,7 @@ class Config(_Strict):
     @classmethod
     def _db_url(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
-            raise ValueError("must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+            raise ValueError(f"must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, not {redact_url(value)}")
         if value.startswith("postgres:"):
             value = "postgresql+psycopg:" + value[len("postgres:"):]
         elif value.startswith("postgresql:"):
@@ -161,14 +230,16 @@ class Config(_Strict):
         return tuple(a.url for a in self.alerts) + (self.database_url,)
 
 
-def _format_error(exc: ValidationError, source: str) -> str:
-    first = exc.errors()[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown key"
-    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-    return f"{source}: {key}: {msg}{more}"
+def _format_errors(exc: ValidationError, origin_of) -> str:
+    """Every problem, on one line, grouped by where the bad value came from (file, variable or option)."""
+    problems: dict[str, list[str]] = {}
+    for err in exc.errors():
+        origin, key = origin_of(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        problems.setdefault(origin, []).append(f"{key}: {msg}" if key else msg)
+    return "; ".join(f"{origin}: {'; '.join(items)}" for origin, items in problems.items())
 
 
 def default_config_text() -> str:
@@ -176,8 +247,10 @@ def default_config_text() -> str:
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, env: dict[str, str] | None = None,
-                overrides: dict[str, Any] | None = None) -> Config:
-    """Load and validate the configuration. Raises ConfigError with a one-line message naming the bad key."""
+                overrides: dict[str, Any] | None = None, database_url: str | None = None) -> Config:
+    """Load and validate the configuration. Raises ConfigError with one line naming every bad key and where
+    its value came from: the file, ``BORDERWATCH_DATABASE_URL`` / ``BORDERWATCH_ALERT_URLS``, or the
+    ``--database-url`` option (``database_url``, which wins over the other two)."""
     env = os.environ if env is None else env
     path = path or env.get(ENV_CONFIG) or None
     if path is None:
@@ -197,12 +270,25 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: dict[str, st
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of keys (database_url, feeds, alerts, ...)")
     data.update(overrides or {})
-    if env.get(ENV_DATABASE_URL):
-        data["database_url"] = env[ENV_DATABASE_URL]
+    db_origin = source
+    if database_url:
+        data["database_url"], db_origin = database_url, FLAG_DATABASE_URL
+    elif env.get(ENV_DATABASE_URL):
+        data["database_url"], db_origin = env[ENV_DATABASE_URL], ENV_DATABASE_URL
+    file_alerts = len(data.get("alerts") or []) if isinstance(data.get("alerts") or [], list) else 0
     if env.get(ENV_ALERT_URLS):
         data["alerts"] = [*(data.get("alerts") or []), *({"url": u} for u in env[ENV_ALERT_URLS].split())]
     data["source"] = source
+
+    def origin_of(loc: tuple) -> tuple[str, str]:
+        if loc and loc[0] == "database_url" and db_origin != source:
+            return db_origin, ""
+        if len(loc) >= 2 and loc[0] == "alerts" and isinstance(loc[1], int) and loc[1] >= file_alerts:
+            rest = ".".join(str(p) for p in loc[2:] if p != "url")
+            return ENV_ALERT_URLS, f"URL {loc[1] - file_alerts + 1}" + (f" {rest}" if rest else "")
+        return source, ".".join(str(p) for p in loc)
+
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_error(exc, source)) from None
+        raise ConfigError(_format_errors(exc, origin_of)) from None

@@ -30,3 +30,11 @@ class FeedParseError(BorderwatchError):
 
 class DatabaseError(BorderwatchError):
     """The database is unreachable or not at the expected schema."""
+
+
+class UsageError(BorderwatchError):
+    """A value given on the command line is invalid (an unknown schema revision, filter value, ...)."""
+
+
+class MissingDatabaseError(DatabaseError):
+    """There is no borderwatch database where the configuration points (reading commands never create one)."""

@@ -15,11 +15,16 @@ HOST_SCHEMES = frozenset({"http", "https", "json", "jsons", "xml", "xmls", "form
                           "postgresql", "postgresql+psycopg", "postgres", "sqlite"})
 
 
+# Schemes whose user name alone is not a secret: "postgresql://bw@db/bw" is shown as it is (only a password is
+# masked); elsewhere a lone user part may be a token ("json://TOKEN@host") and is masked.
+USER_SCHEMES = frozenset({"postgresql", "postgresql+psycopg", "postgres", "sqlite", "mailto", "mailtos"})
+
+
 def redact_url(url: str) -> str:
     """Return a URL safe to log: userinfo, path tokens of non-http schemes and secret query values hidden."""
     if not url:
         return url
-    out = _USERINFO.sub(lambda m: m["scheme"] + _mask_userinfo(m["userinfo"]) + "@", url)
+    out = _USERINFO.sub(_masked, url)
     out = _QUERY_SECRET.sub(r"\1***", out)
     scheme, sep, _rest = out.partition("://")
     if sep and scheme.lower() not in HOST_SCHEMES:
@@ -28,9 +33,11 @@ def redact_url(url: str) -> str:
     return out
 
 
-def _mask_userinfo(userinfo: str) -> str:
-    user, colon, _password = userinfo.partition(":")
-    return f"{user}:***" if colon else "***"
+def _masked(m: re.Match) -> str:
+    user, colon, _password = m["userinfo"].partition(":")
+    if colon:
+        return f"{m['scheme']}{user}:***@"
+    return f"{m['scheme']}{user if m['scheme'][:-3].lower() in USER_SCHEMES else '***'}@"
 
 
 def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
@@ -38,4 +45,4 @@ def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
-    return _QUERY_SECRET.sub(r"\1***", _USERINFO.sub(lambda m: m["scheme"] + _mask_userinfo(m["userinfo"]) + "@", text))
+    return _QUERY_SECRET.sub(r"\1***", _USERINFO.sub(_masked, text))

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 from prefect.utilities.annotations import quote
@@ -30,6 +31,7 @@ from borderwatch.config import Config, load_config
 from borderwatch.extract import make_pool
 from borderwatch.pipeline import FeedOutcome, FeedRequest, PageTask, fetch_and_analyse, fetch_feeds
 from borderwatch.redact import redact_text
+from borderwatch.report import render_pass_report
 from models import store
 from models.db import Database
 from models.schema import Alert, Feed
@@ -68,6 +70,10 @@ def fetch_feeds_task(config: Config, db: Database) -> tuple[list[FeedOutcome], d
     due = [f for f in feeds if store.is_due(f, now)]
     requests = [FeedRequest(f.id, f.url, f.etag, f.last_modified) for f in due]
     outcomes = asyncio.run(fetch_feeds(config, requests, [f.url for f in feeds]))
+    names = {f.id: f.name for f in due}
+    for o in outcomes:
+        if not o.ok:
+            get_run_logger().warning("feed %s failed: %s", names[o.feed_id], redact_text(o.error or "", config.secrets))
     return outcomes, {f.id: f for f in feeds}, len(feeds) - len(due)
 
 
@@ -98,8 +104,7 @@ def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome]
             if transition:
                 summary.alerts_queued += store.queue_ops_alert(s, config.alerts, transition[1], transition[0], feed.id)
             if not o.ok:
-                summary.feeds_failed += 1
-                logger.warning("feed %s failed: %s", feed.name, redact_text(o.error or "", config.secrets))
+                summary.feeds_failed += 1  # logged by fetch-feeds
                 continue
             summary.feeds_fetched += 1
             summary.feeds_not_modified += o.status == 304
@@ -137,7 +142,7 @@ def process_articles(config: Config, db: Database, batch: list[PageTask], pool, 
         "articles_flagged": sum(r.result.detection.relevant for _, r in inserted),
         "extraction_failed": sum(r.fetch_status != "ok" for _, r in inserted),
         "mentions": sum(len(r.result.detection.events) for _, r in inserted if r.result.detection.relevant),
-        "events_new": len(created), "events_updated": len(updated), "alerts_queued": queued,
+        "events_new": len(created), "events_updated": len(updated), "alerts_queued": queued, "new_event_ids": created,
         "seconds_pages": fetched - started, "seconds_store": time.monotonic() - fetched,
     }
 
@@ -278,6 +283,7 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
     config = _IN_PROCESS[config_ref] if config_ref else load_config(config_path)
     db = Database(config.database_url)  # migrates to the newest schema first
     summary = RunSummary()
+    new_event_ids: list[int] = []
     try:
         phase = time.monotonic()
         outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(quote(config), db)
@@ -289,6 +295,7 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
             with make_pool(config.pipeline.extract_workers) as pool:
                 for batch in batched(page_tasks, config.pipeline.batch_size):
                     stats = process_articles(quote(config), db, quote(batch), pool, quote(trusted))
+                    new_event_ids += stats.pop("new_event_ids")
                     for key, value in stats.items():
                         setattr(summary, key, getattr(summary, key) + value)
         with db.session() as s:  # every new entry is stored: the feeds may answer 304 from now on
@@ -296,10 +303,15 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
         phase = time.monotonic()
         summary.alerts_sent, summary.alerts_failed = deliver_alerts(quote(config), db)
         summary.seconds_deliver = time.monotonic() - phase
+        with db.session() as s:
+            new_events = list(store.event_summaries(s, new_event_ids).values())
     finally:
         db.dispose()
     summary.seconds = time.monotonic() - started
     result = {k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(summary).items()}
+    failures = [(feeds[o.feed_id].name, redact_text(o.error or "", config.secrets)) for o in outcomes if not o.ok]
+    create_markdown_artifact(key="borderwatch-pass", markdown=render_pass_report(result, new_events, failures),
+                             description="What this pass found: new events, failed feeds")
     logger.info("run finished: %s", {k: v for k, v in result.items() if v})
     return result
 

@@ -9,13 +9,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from borderwatch.errors import DatabaseError
+from borderwatch.errors import DatabaseError, MissingDatabaseError, UsageError
 from borderwatch.redact import redact_url
 
 
@@ -76,19 +79,75 @@ def _migration_lock(url: str) -> Iterator[None]:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (default: the newest). Safe to run every time, and at the same time
     from several processes (Postgres: they take turns)."""
-    try:
-        with _migration_lock(url):
-            command.upgrade(alembic_config(url), revision)
-    except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot migrate {redact_url(url)}: {describe_error(exc)}") from None
+    _migrate(command.upgrade, url, revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    """Take the schema down to ``revision`` ('base': nothing left). The database must exist."""
+    _check_exists(url)
+    _migrate(command.downgrade, url, revision)
+
+
+def _migrate(step, url: str, revision: str) -> None:
     try:
         with _migration_lock(url):
-            command.downgrade(alembic_config(url), revision)
+            step(alembic_config(url), revision)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot migrate {redact_url(url)}: {describe_error(exc)}") from None
+    except CommandError as exc:  # an unknown or unreachable revision: the user's input, not a crash
+        known = ", ".join(["base", *reversed([s.revision for s in _scripts(url).walk_revisions()]), "head"])
+        raise UsageError(f"revision {revision!r}: {exc} (known: {known})") from None
+
+
+def _scripts(url: str) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(url))
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).expanduser()
+    return None
+
+
+def _check_exists(url: str) -> None:
+    path = _sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise MissingDatabaseError(f"no borderwatch database at {path}; run `borderwatch run` first")
+
+
+def open_existing(url: str) -> Database:
+    """The borderwatch database at ``url`` as it is, for reading: never created, never migrated. Raises
+    MissingDatabaseError when there is none there, DatabaseError when it is unreachable or its schema is not
+    this version's (then ``borderwatch db upgrade`` brings it up)."""
+    _check_exists(url)
+    where = _sqlite_path(url) or redact_url(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot open {where}: {describe_error(exc)}") from None
+    finally:
+        engine.dispose()
+    if current is None:
+        raise MissingDatabaseError(f"no borderwatch database at {where}; run `borderwatch run` first")
+    heads = _scripts(url).get_heads()
+    if current not in heads:
+        raise DatabaseError(f"the database at {where} is at schema revision {current}, this borderwatch needs "
+                            f"{', '.join(heads)}: run `borderwatch db upgrade`")
+    return Database(url, migrate=False)
+
+
+def reset(url: str) -> None:
+    """Remove every borderwatch table and view at ``url`` (SQLite: the file, its WAL and shared-memory files;
+    Postgres: the schema taken down to 'base'), so the next upgrade starts from nothing."""
+    path = _sqlite_path(url)
+    if path is not None:
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            file.unlink(missing_ok=True)
+    elif make_url(url).drivername.startswith("postgresql"):
+        _migrate(command.downgrade, url, "base")
 
 
 def describe_error(exc: SQLAlchemyError) -> str:

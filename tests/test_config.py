@@ -48,10 +48,10 @@ def test_missing_file_is_a_clear_error(tmp_path):
 def test_environment_overrides(tmp_path):
     path = write(tmp_path, "database_url: sqlite:///a.db\nalerts:\n  - {url: 'json://127.0.0.1/x', name: file}\n")
     env = {"BORDERWATCH_DATABASE_URL": "postgresql://bw@127.0.0.1/bw",
-           "BORDERWATCH_ALERT_URLS": "mailto://u:secret@127.0.0.1 json://127.0.0.1:9/hook"}
+           "BORDERWATCH_ALERT_URLS": "mailto://u:secret@example.org json://127.0.0.1:9/hook"}
     config = load_config(path, env=env)
     assert config.database_url == "postgresql+psycopg://bw@127.0.0.1/bw"
-    assert [a.url for a in config.alerts][1:] == ["mailto://u:secret@127.0.0.1", "json://127.0.0.1:9/hook"]
+    assert [a.url for a in config.alerts][1:] == ["mailto://u:secret@example.org", "json://127.0.0.1:9/hook"]
     assert config.alerts[0].key == "file"
     assert "secret" not in config.alerts[1].key
 
@@ -62,14 +62,14 @@ def test_config_file_from_environment(tmp_path):
 
 
 def test_secrets_stay_out_of_repr():
-    config = load_config(None, env={"BORDERWATCH_ALERT_URLS": "mailtos://desk:hunter2pass@127.0.0.1"})
+    config = load_config(None, env={"BORDERWATCH_ALERT_URLS": "mailtos://desk:hunter2pass@example.org"})
     assert "hunter2pass" not in repr(config)
 
 
 def test_channel_keys_are_distinct_bounded_and_secret_free():
     urls = ["mailto://alice:pw-alice-1@example.org", "mailto://bob:pw-bob-2@example.org",
             "slack://TOKENA1/TOKENB2/TOKENC3", "slack://TOKENA1/TOKENB2/TOKENC4",
-            "https://hooks.example.org/services/T/B/webhooksecret9",
+            "jsons://hooks.example.org/services/T/B/webhooksecret9",
             "mailtos://u:p@example.org?to=" + ",".join(f"person{i}@example.org" for i in range(40))]
     config = load_config(None, env={"BORDERWATCH_ALERT_URLS": " ".join(urls)})
     keys = [a.key for a in config.alerts]

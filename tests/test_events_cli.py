@@ -46,6 +46,16 @@ def seeded(db_url, tmp_path):
     return str(cfg)
 
 
+@pytest.fixture
+def sqlite_seeded(sqlite_url, tmp_path):
+    db = Database(sqlite_url)
+    seed(db, capture_reports(1, place=ARGO))
+    db.dispose()
+    cfg = tmp_path / "sqlite.yaml"
+    cfg.write_text(f"database_url: {sqlite_url}\n")
+    return str(cfg)
+
+
 def _run(cfg: str, *args: str) -> str:
     result = CliRunner().invoke(app, ["events", "--config", cfg, *args], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
@@ -64,6 +74,7 @@ def test_filters(seeded):
     assert {e["place_name"] for e in _json(seeded, "--country", "Afghanistan")} == {"Argo", "Khan Abad", "Wakhan"}
     assert {e["place_name"] for e in _json(seeded, "--province", "badakhshan")} == {"Argo", "Wakhan"}
     assert [(e["place_name"], e["corroboration"]) for e in _json(seeded, "--min-sources", "3")] == [("Argo", 3)]
+    assert {e["place_name"] for e in _json(seeded, "--seen-since", "7d")} == {"Argo", "Khan Abad", "Khorog"}
     assert {e["place_name"] for e in _json(seeded, "--since", "7d")} == {"Argo", "Khan Abad", "Khorog"}
     since = (date.today() - timedelta(days=60)).isoformat()
     assert len(_json(seeded, "--since", since)) == 4
@@ -86,17 +97,23 @@ def test_csv_quotes_properly(seeded):
     assert rows[0]["first_title"] == 'Soldiers cross | to "Khorog"' and rows[0]["corroboration"] == "1"
 
 
-def test_geojson_is_a_feature_collection_of_points(seeded):
+def test_geojson_is_a_feature_collection_of_located_events(seeded, db_url):
     data = json.loads(_run(seeded, "-f", "geojson"))
     assert data["type"] == "FeatureCollection" and len(data["features"]) == 4
     khorog = next(f for f in data["features"] if f["properties"]["place_name"] == "Khorog")
     assert khorog["geometry"] == {"type": "Point", "coordinates": [pytest.approx(71.553), pytest.approx(37.4897)]}
     assert khorog["properties"]["subtype"] == "crossed_border"
+    db = Database(db_url)  # an event with no place on the map is not a feature (no null geometries)
+    seed(db, [article("http://f.example/8", "Statement", [mention("statement", "statement", None, ())])])
+    db.dispose()
+    data = json.loads(_run(seeded, "-f", "geojson"))
+    assert len(data["features"]) == 4 and all(f["geometry"] for f in data["features"])
+    assert len(_json(seeded)) == 5
 
 
 def test_table(seeded):
     out = _run(seeded, "--kind", "territorial")
-    assert "events (2)" in out and "Argo" in out and "Khan Abad" in out and "Khorog" not in out
+    assert "events (2, times UTC)" in out and "Argo" in out and "Khan Abad" in out and "Khorog" not in out
 
 
 def test_bad_since_is_a_clear_error(seeded):
@@ -105,7 +122,7 @@ def test_bad_since_is_a_clear_error(seeded):
     assert result.exit_code == 2 and "24h, 7d, 2w" in " ".join(result.output.split())
 
 
-def test_since_with_a_utc_offset_is_converted(tmp_path):
+def test_seen_since_with_a_utc_offset_is_converted(tmp_path):
     from datetime import UTC, datetime, timedelta, timezone
 
     from models import queries
@@ -120,5 +137,45 @@ def test_since_with_a_utc_offset_is_converted(tmp_path):
                     confidence=0.9, status="new"))
     with db.session() as s:
         since = (datetime.now(UTC) - timedelta(hours=1)).astimezone(timezone(timedelta(hours=5)))
-        assert [e["place_name"] for e in queries.events(s, since=since)] == ["Wakhan"]
+        assert [e["place_name"] for e in queries.events(s, seen_since=since)] == ["Wakhan"]
     db.dispose()
+
+
+def test_since_is_on_the_event_date_and_seen_since_on_first_seen(db_url, tmp_path):
+    """An event that happened 40 days ago but was first reported today: --since 7d leaves it out (it did not
+    happen in the last week), --seen-since 7d keeps it (borderwatch learnt of it this week)."""
+    db = Database(db_url)
+    seed(db, [article("http://e.example/5", "Late report", [mention(
+        place=WAKHAN, event_date=date.today() - timedelta(days=40))])])
+    seed(db, [article("http://e.example/6", "Fresh report", [mention(place=ARGO, event_date=date.today())])])
+    seed(db, [article("http://e.example/7", "Undated report", [mention(place=KHAN_ABAD)])])  # no event date
+    db.dispose()
+    cfg = tmp_path / "bw.yaml"
+    cfg.write_text(f"database_url: {db_url}\n")
+    assert {e["place_name"] for e in _json(str(cfg), "--since", "7d")} == {"Argo", "Khan Abad"}
+    assert {e["place_name"] for e in _json(str(cfg), "--seen-since", "7d")} == {"Argo", "Khan Abad", "Wakhan"}
+    since = (date.today() - timedelta(days=41)).isoformat()
+    assert {e["place_name"] for e in _json(str(cfg), "--since", since)} == {"Argo", "Khan Abad", "Wakhan"}
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--kind", "territorail"], "--kind: unknown value 'territorail'; valid: territorial, troop_movement"),
+    (["--subtype", "capturd"], "--subtype: unknown value 'capturd'; valid: captured, retaken"),
+    (["--kind", "troop_movement", "--subtype", "captured"], "--subtype: unknown value 'captured'; valid: crossed_border"),
+    (["--country", "Narnia"], "--country: unknown value 'Narnia'; valid: "),
+    (["--province", "Atlantis"], "--province: unknown value 'Atlantis'; valid: "),
+    (["--since", "last tuesday"], "--since: 'last tuesday' is neither an ISO date"),
+    (["--seen-since", "soon"], "--seen-since: 'soon' is neither"),
+])
+def test_unknown_filter_values_are_one_line_listing_the_valid_ones(sqlite_seeded, args, needle):
+    result = CliRunner().invoke(app, ["events", "--config", sqlite_seeded, *args], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("borderwatch: error: ") and needle in line, line
+
+
+def test_filter_values_are_case_insensitive(seeded):
+    assert {e["place_name"] for e in _json(seeded, "--kind", "Territorial")} == {"Argo", "Khan Abad"}
+    assert [e["place_name"] for e in _json(seeded, "--subtype", "CROSSED_BORDER")] == ["Khorog"]
+    assert [e["place_name"] for e in _json(seeded, "--country", "TAJIKISTAN")] == ["Khorog"]
+    assert {e["place_name"] for e in _json(seeded, "--province", "BADAKHSHAN")} == {"Argo", "Wakhan"}

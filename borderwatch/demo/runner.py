@@ -12,9 +12,10 @@ from platformdirs import user_data_path
 from rich.console import Console
 from rich.table import Table
 
-from borderwatch.config import ENV_CONFIG, load_config
+from borderwatch.config import ENV_CONFIG, default_database_url, load_config
 from borderwatch.demo.server import WorldServer
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import BorderwatchError, MissingDatabaseError, UsageError
+from borderwatch.redact import redact_url
 
 EXAMPLE_SQL = [
     ("Events, newest first",
@@ -27,9 +28,34 @@ EXAMPLE_SQL = [
 ]
 
 
-def demo_paths() -> tuple[Path, Path]:
-    base = user_data_path("borderwatch")
-    return base / "demo.db", base / "demo-alerts.jsonl"
+def demo_sink_path() -> Path:
+    """Where the demo's alerts are written (the local json:// endpoint appends each message)."""
+    return user_data_path("borderwatch") / "demo-alerts.jsonl"
+
+
+def foreign_feeds(database_url: str) -> list[str]:
+    """Names of the feeds in the database that are not the demo's (the demo never writes over real work)."""
+    from sqlalchemy import select
+
+    from borderwatch.demo.world import FEEDS
+    from models.db import open_existing
+    from models.schema import Feed
+
+    try:
+        db = open_existing(database_url)
+    except MissingDatabaseError:
+        return []
+    except BorderwatchError:  # an older schema: the run migrates it; the feeds table exists since 0001
+        from models.db import Database
+
+        db = Database(database_url, migrate=False)
+    try:
+        with db.session() as s:
+            names = list(s.scalars(select(Feed.name)))
+    finally:
+        db.dispose()
+    demo_names = {f["name"] for f in FEEDS}
+    return sorted(n for n in names if n not in demo_names)
 
 
 _SENTINEL = "http://demo-world.invalid"
@@ -70,15 +96,25 @@ def _routes(world: dict[str, tuple[str, bytes]], servers: dict[str, WorldServer]
 
 def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool = False,
              console: Console | None = None) -> dict:
+    """One pass over the sample world into ``database_url`` (default: the default configuration's database,
+    the one `borderwatch events` reads). ``fresh`` empties that database first. A database holding feeds
+    that are not the demo's is refused either way: the demo never mixes its fictional events into real work,
+    nor deletes it."""
     from borderwatch.demo.world import FEEDS, load_world
     from flows.monitor import run_monitor
+    from models.db import reset
 
     console = console or Console()
-    db_path, sink_path = demo_paths()
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    database_url = database_url or default_database_url()
+    sink_path = demo_sink_path()
+    sink_path.parent.mkdir(parents=True, exist_ok=True)
+    others = foreign_feeds(database_url)
+    if others:
+        raise UsageError(f"{redact_url(database_url)} holds feeds that are not the demo's ({len(others)}, e.g. "
+                         f"{others[0]!r}); give the demo a database of its own with --database-url")
     if fresh:
-        for path in (db_path, sink_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
-            path.unlink(missing_ok=True)
+        reset(database_url)
+        sink_path.unlink(missing_ok=True)
     servers = _outlet_servers(FEEDS, port)
     main = next(iter(servers.values()))
     for path, (ctype, body) in _routes(load_world(_SENTINEL), servers).items():
@@ -98,30 +134,36 @@ def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool =
     main.on_post = sink
     env = {k: v for k, v in os.environ.items() if k != ENV_CONFIG}
     overrides = {
-        "database_url": database_url or f"sqlite:///{db_path}",
         "feeds": [{"name": f["name"], "url": servers[_outlet(f)].base_url + f["path"], "language": f.get("language"),
                    "tags": f.get("tags", [])} for f in FEEDS],
         "alerts": [{"url": f"json://{main.base_url.split('://', 1)[1]}/alerts", "name": "demo-sink"}],
         "delivery": {"min_interval": 0},
     }
-    config = load_config(None, env=env, overrides=overrides)
+    config = load_config(None, env=env, overrides=overrides, database_url=database_url)
     with contextlib.ExitStack() as stack:
         for server in dict.fromkeys(servers.values()):
             stack.enter_context(server)
         summary = run_monitor(config)
-    summary["events_corroborated"] = _corroborated(config.database_url)
+    summary.update(_afterwards(config.database_url))
     _report(console, summary, delivered, config.database_url, sink_path)
     return {**summary, "delivered": delivered, "database_url": config.database_url}
 
 
-def _corroborated(database_url: str) -> int:
+def _afterwards(database_url: str) -> dict[str, int]:
+    """What the database holds after the pass: events with 2+ sources, alerts waiting for a retry, given up."""
+    from sqlalchemy import func, select
+
     from models import queries
     from models.db import Database
+    from models.schema import Alert
 
     db = Database(database_url, migrate=False)
     try:
         with db.session() as s:
-            return len(queries.events(s, min_sources=2, limit=100_000))
+            status = dict(s.execute(select(Alert.status, func.count()).group_by(Alert.status)).all())
+            return {"events_corroborated": len(queries.events(s, min_sources=2, limit=100_000)),
+                    "alerts_waiting": status.get("pending", 0) + status.get("sending", 0),
+                    "alerts_given_up": status.get("failed", 0)}
     finally:
         db.dispose()
 
@@ -133,16 +175,20 @@ def _report(console: Console, summary: dict, delivered: list[dict], database_url
                        ("articles stored", "articles_stored"), ("items flagged (relevant)", "articles_flagged"),
                        ("extraction fell back to feed summary", "extraction_failed"), ("new events", "events_new"),
                        ("earlier events reported again", "events_updated"),
-                       ("events reported by 2+ outlets (all runs)", "events_corroborated"), ("alerts queued", "alerts_queued"),
-                       ("alerts sent", "alerts_sent"), ("alerts failed", "alerts_failed")):
+                       ("events reported by 2+ outlets (all runs)", "events_corroborated"),
+                       ("alerts queued", "alerts_queued"), ("alerts sent", "alerts_sent"),
+                       ("alerts waiting for a retry (all runs)", "alerts_waiting"),
+                       ("alerts given up after delivery.max_attempts (all runs)", "alerts_given_up")):
         table.add_row(label, str(summary.get(key, 0)))
     console.print(table)
     for message in delivered:
         console.print(f"[bold]alert delivered[/bold]: {message.get('title', '')}")
     if not summary.get("entries_new"):
         console.print("Nothing new since the last pass: no alerts sent.")
-    console.print(f"\ndatabase: {database_url}")
+    console.print(f"\ndatabase: {redact_url(database_url)}")
     console.print(f"alert sink (apprise json:// to the local server): {sink_path}")
+    console.print("\nNext (the same database, no flags needed): borderwatch events | borderwatch feeds | "
+                  "borderwatch alerts | borderwatch map --out map.html")
     console.print("\nTry these queries (sqlite3 <database file> or psql):")
     for title, sql in EXAMPLE_SQL:
         console.print(f"  -- {title}\n  {sql}")

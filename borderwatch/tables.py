@@ -1,0 +1,183 @@
+"""Tables for a terminal: the most useful columns that fit the width, long text cut with "…", times to the
+minute. Pure layout: rows and column specs in, a rich Table out (the CLI prints it).
+
+Width: ``COLUMNS`` when set, else the terminal's width, else 100 (output to a file or a pipe). ``wide``
+shows every column and every value in full, one line per row, however long the lines get.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from rich import box
+from rich.table import Table
+
+GAP = 2  # characters between two columns
+NOT_A_TERMINAL_WIDTH = 100
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: the row key it shows, its header, the narrowest width still worth showing and the widest
+    it needs (None: whatever is left; one such column per table), and its rank (0 first: kept at any width).
+    ``lines``: how many lines a long value may wrap to before it is cut. ``value`` derives the cell from the
+    whole row (counts as a range, a place with its province)."""
+
+    key: str
+    header: str
+    min: int
+    max: int | None
+    rank: int
+    lines: int = 1
+    justify: str = "left"
+    value: Callable[[dict], object] | None = None
+
+
+def terminal_width(stream=None) -> int:
+    """``COLUMNS`` if set to a number, else the terminal's width, else 100 when not writing to a terminal."""
+    env = os.environ.get("COLUMNS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    stream = stream or sys.stdout
+    if hasattr(stream, "isatty") and stream.isatty():
+        return shutil.get_terminal_size((NOT_A_TERMINAL_WIDTH, 24)).columns
+    return NOT_A_TERMINAL_WIDTH
+
+
+def fit(columns: Sequence[Column], width: int) -> list[tuple[Column, int]]:
+    """The columns that fit ``width`` (by rank, kept in their given order) and the width each gets: every
+    kept column its minimum, then more up to its maximum in rank order, the rest to the open-ended one."""
+    kept: list[Column] = []
+    for col in sorted(columns, key=lambda c: c.rank):
+        need = sum(c.min for c in kept) + col.min + GAP * len(kept)
+        if need <= width:
+            kept.append(col)
+    kept.sort(key=list(columns).index)
+    widths = {c.key: c.min for c in kept}
+    spare = width - sum(widths.values()) - GAP * (len(kept) - 1)
+    for col in sorted(kept, key=lambda c: c.rank):
+        if col.max is not None and spare > 0:
+            extra = min(spare, col.max - col.min)
+            widths[col.key] += extra
+            spare -= extra
+    open_ended = [c for c in kept if c.max is None]
+    if open_ended and spare > 0:
+        widths[open_ended[0].key] += spare
+    return [(c, widths[c.key]) for c in kept]
+
+
+def cell_text(value: object) -> str:
+    """A value as a cell shows it: times to the minute (UTC), nothing for None, one line."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    text = " ".join(str(value).split())
+    if len(text) >= 16 and text[4:5] == "-" and text[10:11] in ("T", " ") and text[13:14] == ":":
+        try:  # a timestamp stored as text (SQLite views)
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            pass
+    return text
+
+
+def clip(text: str, width: int, lines: int = 1) -> str:
+    """``text`` in at most ``lines`` lines of ``width``, cut with "…" when it does not fit."""
+    if len(text) <= width:
+        return text
+    if lines <= 1:
+        return text[: max(width - 1, 0)].rstrip() + "…"
+    wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    last = wrapped[lines - 1]
+    last = (last if len(last) < width else last[: width - 1].rstrip()) + "…"
+    return "\n".join([*wrapped[: lines - 1], last])
+
+
+def build(title: str, rows: Sequence[dict], columns: Sequence[Column], width: int, *, wide: bool = False) -> Table:
+    """A rich Table of ``rows``: the columns that fit ``width`` with values cut to fit, or (``wide``) every
+    column and every value whole on one line."""
+    chosen = [(c, None) for c in columns] if wide else fit(columns, width)
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False,
+                  show_edge=False)
+    for col, w in chosen:
+        header = col.header if w is None else clip(col.header, w)
+        table.add_column(header, justify=col.justify, no_wrap=col.lines == 1 or w is None, overflow="ellipsis",
+                         width=w, min_width=w, max_width=w)
+    for row in rows:
+        cells = []
+        for col, w in chosen:
+            text = cell_text(col.value(row) if col.value else row.get(col.key))
+            cells.append(text if w is None else clip(text, w, col.lines))
+        table.add_row(*cells)
+    return table
+
+
+# --- the CLI's tables ----------------------------------------------------------------------------------------------
+
+def _counts(row: dict) -> str | None:
+    low, high = row.get("count_low"), row.get("count_high")
+    if low is None:
+        return None
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _about(row: dict) -> str | None:
+    """What an alert is about: the event (subtype, place) or the feed."""
+    if row.get("subtype"):
+        return f"{row['subtype']} {row.get('place_name') or ''}".strip()
+    return row.get("feed_name")
+
+
+EVENTS = [  # rank 0 is kept at any width; the evidence takes what is left, up to two lines
+    Column("event_id", "id", 3, 6, 7, justify="right"),
+    Column("event_date", "date", 10, 10, 1),
+    Column("first_seen_at", "first seen", 16, 16, 6),
+    Column("kind", "kind", 11, 14, 8),
+    Column("subtype", "what", 8, 17, 0),
+    Column("place_name", "place", 8, 20, 0),
+    Column("province", "province", 8, 16, 4),
+    Column("country_code", "cc", 2, 2, 3),
+    Column("actor", "actor", 6, 26, 2),
+    Column("counts", "count", 5, 9, 5, justify="right", value=_counts),
+    Column("corroboration", "src", 3, 3, 1, justify="right"),
+    Column("confidence", "conf", 4, 4, 9, justify="right"),
+    Column("first_evidence", "evidence", 16, None, 1, lines=2),
+    Column("first_url", "source", 20, 60, 10),
+]
+
+FEEDS = [
+    Column("name", "feed", 10, 32, 0),
+    Column("state", "state", 6, 13, 0),
+    Column("consecutive_failures", "fails", 5, 5, 1, justify="right"),
+    Column("last_success_at", "last success", 16, 16, 2),
+    Column("next_attempt_at", "next try", 16, 16, 5),
+    Column("items_seen", "items", 5, 6, 4, justify="right"),
+    Column("last_error", "last error", 16, None, 1, lines=2),
+    Column("parse_problem", "parse problem", 16, 40, 8),
+    Column("url", "url", 20, 70, 9),
+]
+
+ALERTS = [
+    Column("alert_id", "id", 3, 6, 3, justify="right"),
+    Column("created_at", "queued", 16, 16, 2),
+    Column("channel", "channel", 8, 30, 1),
+    Column("alert_kind", "type", 5, 14, 5),
+    Column("status", "status", 7, 7, 0),
+    Column("attempts", "tries", 5, 5, 4, justify="right"),
+    Column("sent_at", "sent", 16, 16, 3),
+    Column("next_attempt_at", "next try", 16, 16, 4),
+    Column("about", "about", 10, 30, 1, value=_about),
+    Column("last_error", "last error", 16, None, 2, lines=2),
+]
