@@ -36,6 +36,7 @@ class Column:
     rank: int
     lines: int = 1
     justify: str = "left"
+    want: int | None = None  # the open-ended column: the width it should have before less useful columns
     value: Callable[[dict], object] | None = None
 
 
@@ -51,24 +52,37 @@ def terminal_width(stream=None) -> int:
 
 
 def fit(columns: Sequence[Column], width: int) -> list[tuple[Column, int]]:
-    """The columns that fit ``width`` (by rank, kept in their given order) and the width each gets: every
-    kept column its minimum, then more up to its maximum in rank order, the rest to the open-ended one."""
+    """The columns that fit ``width`` (by rank, kept in their given order) and the width each gets.
+
+    Columns are taken by rank while their minimum widths fit; a column ranked below the open-ended one (the
+    evidence, the error) is taken only if the open one still gets the width it ``want``s. Spare width goes
+    first to the open column up to its ``want``, then to the others up to their maximum (by rank), then the
+    rest to the open column."""
+    open_col = next((c for c in columns if c.max is None), None)
     kept: list[Column] = []
     for col in sorted(columns, key=lambda c: c.rank):
-        need = sum(c.min for c in kept) + col.min + GAP * len(kept)
-        if need <= width:
+        trial = [*kept, col]
+        reserve = open_col in trial and col is not open_col and col.rank > open_col.rank
+        need = sum(open_col.want or c.min if reserve and c is open_col else c.min for c in trial)
+        if need + GAP * (len(trial) - 1) <= width:
             kept.append(col)
     kept.sort(key=list(columns).index)
     widths = {c.key: c.min for c in kept}
     spare = width - sum(widths.values()) - GAP * (len(kept) - 1)
+
+    def grow(col: Column, upto: int) -> None:
+        nonlocal spare
+        extra = max(0, min(spare, upto - widths[col.key]))
+        widths[col.key] += extra
+        spare -= extra
+
+    if open_col in kept:
+        grow(open_col, open_col.want or open_col.min)
     for col in sorted(kept, key=lambda c: c.rank):
-        if col.max is not None and spare > 0:
-            extra = min(spare, col.max - col.min)
-            widths[col.key] += extra
-            spare -= extra
-    open_ended = [c for c in kept if c.max is None]
-    if open_ended and spare > 0:
-        widths[open_ended[0].key] += spare
+        if col.max is not None:
+            grow(col, col.max)
+    if open_col in kept:
+        grow(open_col, width)
     return [(c, widths[c.key]) for c in kept]
 
 
@@ -146,14 +160,14 @@ EVENTS = [  # rank 0 is kept at any width; the evidence takes what is left, up t
     Column("first_seen_at", "first seen", 16, 16, 6),
     Column("kind", "kind", 11, 14, 8),
     Column("subtype", "what", 8, 17, 0),
-    Column("place_name", "place", 8, 20, 0),
-    Column("province", "province", 8, 16, 4),
-    Column("country_code", "cc", 2, 2, 3),
-    Column("actor", "actor", 6, 26, 2),
+    Column("place_name", "place", 10, 20, 0),
+    Column("province", "province", 8, 16, 3),
+    Column("country_code", "cc", 2, 2, 4),
+    Column("actor", "actor", 8, 26, 1),
     Column("counts", "count", 5, 9, 5, justify="right", value=_counts),
     Column("corroboration", "src", 3, 3, 1, justify="right"),
     Column("confidence", "conf", 4, 4, 9, justify="right"),
-    Column("first_evidence", "evidence", 16, None, 1, lines=2),
+    Column("first_evidence", "evidence", 16, None, 2, lines=2, want=60),
     Column("first_url", "source", 20, 60, 10),
 ]
 
@@ -164,7 +178,7 @@ FEEDS = [
     Column("last_success_at", "last success", 16, 16, 2),
     Column("next_attempt_at", "next try", 16, 16, 5),
     Column("items_seen", "items", 5, 6, 4, justify="right"),
-    Column("last_error", "last error", 16, None, 1, lines=2),
+    Column("last_error", "last error", 16, None, 1, lines=2, want=50),
     Column("parse_problem", "parse problem", 16, 40, 8),
     Column("url", "url", 20, 70, 9),
 ]
@@ -179,5 +193,5 @@ ALERTS = [
     Column("sent_at", "sent", 16, 16, 3),
     Column("next_attempt_at", "next try", 16, 16, 4),
     Column("about", "about", 10, 30, 1, value=_about),
-    Column("last_error", "last error", 16, None, 2, lines=2),
+    Column("last_error", "last error", 16, None, 2, lines=2, want=40),
 ]
