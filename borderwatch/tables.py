@@ -51,19 +51,30 @@ def terminal_width(stream=None) -> int:
     return NOT_A_TERMINAL_WIDTH
 
 
-def fit(columns: Sequence[Column], width: int) -> list[tuple[Column, int]]:
+def fit(columns: Sequence[Column], width: int, natural: dict[str, int] | None = None) -> list[tuple[Column, int]]:
     """The columns that fit ``width`` (by rank, kept in their given order) and the width each gets.
 
-    Columns are taken by rank while their minimum widths fit; a column ranked below the open-ended one (the
-    evidence, the error) is taken only if the open one still gets the width it ``want``s. Spare width goes
-    first to the open column up to its ``want``, then to the others up to their maximum (by rank), then the
-    rest to the open column."""
+    ``natural``: the width each column's longest value needs (default: its maximum). Columns are taken by
+    rank at their minimum widths up to the open-ended one (the evidence, the error); a less useful column
+    is taken only if the more useful ones still get their natural width and the open one the width it
+    ``want``s. Spare width goes to the rank-0 columns (up to natural), then the open column (up to its want),
+    then the others by rank (up to natural), and what is left to the open column."""
     open_col = next((c for c in columns if c.max is None), None)
+    open_rank = open_col.rank if open_col else max(c.rank for c in columns)
+
+    def nat(c: Column) -> int:
+        if c is open_col:
+            return c.want or c.min
+        full = c.max if natural is None else natural.get(c.key, c.max)
+        return max(c.min, min(full, c.max))
+
     kept: list[Column] = []
     for col in sorted(columns, key=lambda c: c.rank):
         trial = [*kept, col]
-        reserve = open_col in trial and col is not open_col and col.rank > open_col.rank
-        need = sum(open_col.want or c.min if reserve and c is open_col else c.min for c in trial)
+        if col.rank <= open_rank:
+            need = sum(c.min for c in trial)
+        else:
+            need = sum(nat(c) if c.rank <= open_rank else c.min for c in trial)
         if need + GAP * (len(trial) - 1) <= width:
             kept.append(col)
     kept.sort(key=list(columns).index)
@@ -76,11 +87,19 @@ def fit(columns: Sequence[Column], width: int) -> list[tuple[Column, int]]:
         widths[col.key] += extra
         spare -= extra
 
+    by_rank = sorted(kept, key=lambda c: c.rank)
+    if open_col in kept:  # the rank-0 columns grow first, but leave the open one a third of the width
+        spare -= (held := max(0, min(min(nat(open_col), width // 3) - open_col.min, spare)))
+    for col in by_rank:
+        if col.rank == 0 and col is not open_col:
+            grow(col, nat(col))
     if open_col in kept:
-        grow(open_col, open_col.want or open_col.min)
-    for col in sorted(kept, key=lambda c: c.rank):
-        if col.max is not None:
-            grow(col, col.max)
+        spare += held
+    if open_col in kept:
+        grow(open_col, nat(open_col))
+    for col in by_rank:
+        if col is not open_col:
+            grow(col, nat(col))
     if open_col in kept:
         grow(open_col, width)
     return [(c, widths[c.key]) for c in kept]
@@ -111,7 +130,7 @@ def clip(text: str, width: int, lines: int = 1) -> str:
         return text
     if lines <= 1:
         return text[: max(width - 1, 0)].rstrip() + "…"
-    wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True)
     if len(wrapped) <= lines:
         return "\n".join(wrapped)
     last = wrapped[lines - 1]
@@ -122,19 +141,19 @@ def clip(text: str, width: int, lines: int = 1) -> str:
 def build(title: str, rows: Sequence[dict], columns: Sequence[Column], width: int, *, wide: bool = False) -> Table:
     """A rich Table of ``rows``: the columns that fit ``width`` with values cut to fit, or (``wide``) every
     column and every value whole on one line."""
-    chosen = [(c, None) for c in columns] if wide else fit(columns, width)
+    texts = [[cell_text(c.value(row) if c.value else row.get(c.key)) for c in columns] for row in rows]
+    natural = {c.key: max([len(c.header), *(len(t[i]) for t in texts)]) for i, c in enumerate(columns)}
+    chosen = [(c, None) for c in columns] if wide else fit(columns, width, natural)
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False,
                   show_edge=False)
     for col, w in chosen:
         header = col.header if w is None else clip(col.header, w)
         table.add_column(header, justify=col.justify, no_wrap=col.lines == 1 or w is None, overflow="ellipsis",
                          width=w, min_width=w, max_width=w)
-    for row in rows:
-        cells = []
-        for col, w in chosen:
-            text = cell_text(col.value(row) if col.value else row.get(col.key))
-            cells.append(text if w is None else clip(text, w, col.lines))
-        table.add_row(*cells)
+    index = {c.key: i for i, c in enumerate(columns)}
+    for row_texts in texts:
+        table.add_row(*(row_texts[index[c.key]] if w is None else clip(row_texts[index[c.key]], w, c.lines)
+                        for c, w in chosen))
     return table
 
 
@@ -150,20 +169,24 @@ def _counts(row: dict) -> str | None:
 def _about(row: dict) -> str | None:
     """What an alert is about: the event (subtype, place) or the feed."""
     if row.get("subtype"):
-        return f"{row['subtype']} {row.get('place_name') or ''}".strip()
+        return f"{row['subtype'].replace('_', ' ')} {row.get('place_name') or ''}".strip()
     return row.get("feed_name")
 
 
-EVENTS = [  # rank 0 is kept at any width; the evidence takes what is left, up to two lines
+def _words(key: str):
+    return lambda row: str(row[key]).replace("_", " ") if row.get(key) else None
+
+
+EVENTS = [  # rank 0 is kept at any width; the evidence takes what is left; every cell at most two lines
     Column("event_id", "id", 3, 6, 7, justify="right"),
     Column("event_date", "date", 10, 10, 1),
     Column("first_seen_at", "first seen", 16, 16, 6),
-    Column("kind", "kind", 11, 14, 8),
-    Column("subtype", "what", 8, 17, 0),
-    Column("place_name", "place", 10, 20, 0),
-    Column("province", "province", 8, 16, 3),
+    Column("kind", "kind", 11, 14, 8, value=_words("kind")),
+    Column("subtype", "what", 10, 17, 0, lines=2, value=_words("subtype")),
+    Column("place_name", "place", 10, 20, 0, lines=2),
+    Column("province", "province", 8, 16, 3, lines=2),
     Column("country_code", "cc", 2, 2, 4),
-    Column("actor", "actor", 8, 26, 1),
+    Column("actor", "actor", 10, 26, 1, lines=2),
     Column("counts", "count", 5, 9, 5, justify="right", value=_counts),
     Column("corroboration", "src", 3, 3, 1, justify="right"),
     Column("confidence", "conf", 4, 4, 9, justify="right"),
@@ -172,7 +195,7 @@ EVENTS = [  # rank 0 is kept at any width; the evidence takes what is left, up t
 ]
 
 FEEDS = [
-    Column("name", "feed", 10, 32, 0),
+    Column("name", "feed", 10, 32, 0, lines=2),
     Column("state", "state", 6, 13, 0),
     Column("consecutive_failures", "fails", 5, 5, 1, justify="right"),
     Column("last_success_at", "last success", 16, 16, 2),
@@ -186,12 +209,12 @@ FEEDS = [
 ALERTS = [
     Column("alert_id", "id", 3, 6, 3, justify="right"),
     Column("created_at", "queued", 16, 16, 2),
-    Column("channel", "channel", 8, 30, 1),
+    Column("channel", "channel", 8, 30, 1, lines=2),
     Column("alert_kind", "type", 5, 14, 5),
     Column("status", "status", 7, 7, 0),
     Column("attempts", "tries", 5, 5, 4, justify="right"),
     Column("sent_at", "sent", 16, 16, 3),
     Column("next_attempt_at", "next try", 16, 16, 4),
-    Column("about", "about", 10, 30, 1, value=_about),
+    Column("about", "about", 10, 30, 1, lines=2, value=_about),
     Column("last_error", "last error", 16, None, 2, lines=2, want=40),
 ]
