@@ -1,11 +1,12 @@
 """`borderwatch demo`: the real pipeline over the bundled world; the second pass finds nothing and sends nothing."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from borderwatch.demo.runner import run_demo
+from borderwatch.errors import UsageError
 from models.db import Database
-from models.schema import Event
+from models.schema import Article, Event, Feed
 from tests.conftest import free_port
 
 
@@ -38,3 +39,45 @@ def test_demo_twice(tmp_path, monkeypatch):
     assert second["alerts_queued"] == 0 and second["alerts_sent"] == 0 and second["delivered"] == []
     assert second["feeds_not_modified"] == 5
     assert first["events_corroborated"] >= 3  # outlets on their own addresses: distinct sources
+
+
+def _count(url: str, table) -> int:
+    db = Database(url, migrate=False)
+    with db.session() as s:
+        n = s.scalar(select(func.count()).select_from(table))
+    db.dispose()
+    return n
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_demo_uses_the_default_database_and_fresh_resets_exactly_it(db_url, tmp_path, monkeypatch):
+    """`demo --fresh` starts over in the database the demo uses (SQLite or Postgres), and only there."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    port = free_port()
+    bystander = f"sqlite:///{tmp_path / 'borderwatch' / 'borderwatch.db'}"  # the default database
+    run_demo(port=port)  # no database given: the default one, which every other command reads
+    assert _count(bystander, Article) == 20
+    first = run_demo(port=port, database_url=db_url)
+    assert first["articles_stored"] == 20
+    again = run_demo(port=port, database_url=db_url)
+    assert again["entries_new"] == 0  # nothing new: the demo's second pass
+    fresh = run_demo(port=port, database_url=db_url, fresh=True)
+    assert fresh["entries_new"] == first["entries_new"] and fresh["articles_stored"] == 20  # started over
+    assert fresh["events_new"] == first["events_new"] and fresh["alerts_sent"] == first["alerts_sent"]
+    assert _count(db_url, Article) == 20 and _count(bystander, Article) == 20  # the other one untouched
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_demo_never_writes_into_or_resets_a_database_with_real_feeds(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    from datetime import UTC, datetime
+
+    db = Database(sqlite_url)
+    with db.session() as s:
+        s.add(Feed(name="TOLOnews", url="https://tolonews.com/rss.xml", enabled=True, consecutive_failures=0,
+                   items_seen=0, tags=[], created_at=datetime.now(UTC)))
+    db.dispose()
+    for fresh in (False, True):
+        with pytest.raises(UsageError, match="holds feeds that are not the demo's .*TOLOnews.*--database-url"):
+            run_demo(port=free_port(), database_url=sqlite_url, fresh=fresh)
+    assert _count(sqlite_url, Feed) == 1
