@@ -57,6 +57,24 @@ def test_extract_prints_one_object_per_file(tmp_path):
     assert second["text"] == ""
 
 
-def test_extract_missing_file_exits_2(tmp_path):
-    proc = run(["extract", str(tmp_path / "missing.html")])
-    assert proc.returncode == 2 and "cannot read" in proc.stderr
+def test_extract_gives_every_file_an_object_and_exit_1_when_one_failed(tmp_path):
+    good = tmp_path / "good.html"
+    good.write_text("<html><head><title>Bridge</title></head><body><article>"
+                    + "".join(f"<p>Paragraph {i} about lorries waiting at the bridge over the river while "
+                              f"officials checked their papers one by one.</p>" for i in range(5))
+                    + "</article></body></html>", encoding="utf-8")
+    image = tmp_path / "photo.html"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    text = tmp_path / "notes.txt"
+    text.write_text("Just a note, with no markup at all.\n")
+    missing = tmp_path / "missing.html"
+    proc = run(["extract", str(missing), str(good), str(image), str(text)])
+    assert proc.returncode == 1, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["source"] for o in out] == [str(missing), str(good), str(image), str(text)]  # in order, none lost
+    assert out[0]["error"] == "cannot read: No such file or directory" and out[0]["text"] == ""
+    assert out[1]["error"] is None and "Paragraph 3" in out[1]["text"]
+    assert out[2]["error"] == "not an HTML file (binary content)"
+    assert out[3]["error"] == "not an HTML file (no HTML tags)"
+    assert all(set(o) == set(out[1]) for o in out)  # the same keys in every object
+    assert proc.stderr.strip() == "borderwatch: 3 of 4 file(s) could not be read as HTML"
