@@ -3,7 +3,7 @@
 folium builds the Leaflet map (no JavaScript of ours); Leaflet's own JS and CSS come from the XStatic-Leaflet
 package and are inlined, so the file needs no server and nothing from the internet except the background map
 tiles. Layers: one per event kind (circles coloured by kind), and "who holds what" (the current holder of
-each place from ``place_control_v``, squares-ish rings coloured by holder). Beside the map, the events as a
+each place from ``place_control_v``, dashed rings coloured by holder). Beside the map, the events as a
 list by date. Every text from an article or a feed is HTML-escaped (it is untrusted): popups and tooltips
 carry escaped HTML, and folium embeds the data as HTML-safe JSON.
 """
@@ -177,7 +177,7 @@ def _event_list(rows: Sequence[Mapping], since: date | None) -> str:
 
 _STYLE = """
 <style>
-#bw-panel { position: absolute; top: 10px; right: 10px; z-index: 1000; max-width: 380px; max-height: 80vh;
+#bw-panel { position: absolute; top: 10px; right: 10px; z-index: 1000; max-width: 380px; max-height: calc(100vh - 50px);
   overflow: auto; background: rgba(255,255,255,0.95); padding: 6px 10px; font: 13px/1.35 sans-serif;
   border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
 #bw-panel ol { padding-left: 0; list-style: none; margin: 6px 0 0 0; }
@@ -188,7 +188,6 @@ _STYLE = """
 .bw-legend { margin-top: 4px; color: #333; }
 .bw-popup blockquote { margin: 6px 0; padding-left: 8px; border-left: 3px solid #ccc; color: #333; }
 .bw-popup ul { margin: 4px 0 0 0; padding-left: 16px; }
-.leaflet-top.leaflet-right { top: auto; bottom: 20px; }
 </style>
 """
 
@@ -224,7 +223,8 @@ def render_map(rows: Sequence[Mapping], control: Sequence[Mapping], summaries: M
     fmap.add_to(fig)
     if points:
         lats, lons = [p[0] for p in points], [p[1] for p in points]
-        fmap.fit_bounds([[min(lats) - 0.3, min(lons) - 0.3], [max(lats) + 0.3, max(lons) + 0.3]], max_zoom=9)
+        fmap.fit_bounds([[min(lats) - 0.3, min(lons) - 0.3], [max(lats) + 0.3, max(lons) + 0.3]], max_zoom=9,
+                        padding_top_left=(260, 40), padding_bottom_right=(400, 40))  # clear of the list and layers
 
     by_kind: dict[str, list[dict]] = {}
     for r, (lat, lon) in zip(located, _fan_out(located), strict=True):
@@ -247,7 +247,7 @@ def render_map(rows: Sequence[Mapping], control: Sequence[Mapping], summaries: M
     for holder, features in sorted(holders.items()):
         _layer(_esc(holder), features, holder_colour(holder), "bw-holder", 14, dash="4 4").add_to(group)
 
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(position="topleft", collapsed=False).add_to(fmap)
     fig.header.add_child(folium.Element(_STYLE), name="bw_style")
     fig.html.add_child(folium.Element(_event_list(rows, since)), name="bw_panel")
     return _inline_assets(fig.render())
