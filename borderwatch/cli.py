@@ -343,8 +343,8 @@ def events(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseO
 
     cfg = _config(ctx, config, database_url)
     try:
-        if kind or subtype:
-            from borderwatch.detect.types import KINDS, SUBTYPES  # the detector's vocabulary (imports it: ~0.6 s)
+        if kind or subtype:  # the detector's vocabulary (importing it costs ~0.6 s: only when needed)
+            from borderwatch.detect.types import KINDS, SUBTYPES
 
             kind = _choice("--kind", kind, KINDS)
             subtype = _choice("--subtype", subtype, SUBTYPES[kind] if kind else

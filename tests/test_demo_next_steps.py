@@ -13,8 +13,8 @@ import pytest
 
 from models import queries
 from models.db import Database
-from tests.bwproc import BORDERWATCH
 from tests.browser import Chromium
+from tests.bwproc import BORDERWATCH
 from tests.conftest import free_port
 
 TILE_HOSTS = ("tile.openstreetmap.org",)  # the only requests allowed to fail: there is no internet here
