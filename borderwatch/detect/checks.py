@@ -192,11 +192,13 @@ def modal_near(f: Frame) -> bool | None:
 
 
 def non_place_object(f: Frame) -> bool | None:
-    """Police seized weapons and drugs near the border. — The object of a capture verb is not territory."""
+    """Police seized weapons and drugs near the border. — The object of a capture verb (or of "seizures") is not
+    territory."""
     if f.kind != "territorial" or f.lex.cue("non_place_object") is None:
         return None
-    if f.lex.order == "SOV" and f.cue("non_place_object_before", f.clause_lo, f.t0):
-        return True  # "… silah ve mühimmat ele geçirildi": the object stands before the verb
+    # the object before the verb ("… silah ve mühimmat ele geçirildi"; "drug seizures on the border")
+    if f.cue("non_place_object_before", f.clause_lo if f.lex.order == "SOV" else f.t0 - 25, f.t0):
+        return True
     if f.cue_match("passive_trigger", 0, f.s[f.t0:f.t1]):
         return False
     return f.cue_match("non_place_object", f.t1) is not None
@@ -328,6 +330,14 @@ def abroad(f: Frame) -> bool:
         # "landed in Uzbekistan's southernmost city of Termez": the town, not only its country
         towns = [mm for mm in foreign if not mm.is_country and mm.start - f.sent.start <= f.t1 + 80]
         f.dest = (towns or foreign or after or [None])[0]
+    if f.dest is None or f.dest.is_country or f.dest.place.kind == "province":
+        # "crossed the river near Ishkoshim in … Gorno-Badakhshan": where they crossed, named with "near"
+        near = f.lex.cue("near_before")
+        close = [mm for mm in f.sent.places if mm.in_region and not mm.is_country and mm.place.country_code != "AF"
+                 and f.t1 <= mm.start - f.sent.start <= f.t1 + 80 and near is not None
+                 and near.search(s[max(0, mm.start - f.sent.start - 30):mm.start - f.sent.start])]
+        if close:
+            f.dest = close[0]
     return not shelling(f)
 
 

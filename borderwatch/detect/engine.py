@@ -401,6 +401,17 @@ def _is_reference(lex: Lexicon, s: str, start: int) -> bool:
     return bool(rx is not None and rx.search(s[max(0, start - 40):start]))
 
 
+def _reference_in_trigger(lex: Lexicon, s: str, t1: int, a: int) -> bool:
+    """Whether the reference word before the place at ``a`` is the trigger's own ("pulled back from | the town"),
+    with nothing but articles after it ("… from the town towards Ishkashim": Ishkashim has its own)."""
+    rx = lex.cue("reference")
+    if rx is None:
+        return False
+    lo = max(0, a - 40)
+    m = rx.search(s[lo:a])
+    return bool(m) and lo + m.start() < t1
+
+
 def _drop_containers(cands: list[Mention]) -> list[Mention]:
     """Drop a province (or country) when a place inside it is also a candidate: "Yamgan district of
     Badakhshan province" → Yamgan."""
@@ -433,6 +444,7 @@ def _subject_actor(lex: Lexicon, actors: list[tuple[int, str]], s: str, t0: int,
 _HOME_CC = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ",
             "Turkmen forces": "TM", "Kyrgyz forces": "KG", "Kazakh forces": "KZ"}
 _STATE_MOVES = frozenset({"alert", "mobilised", "deployed", "exercise", "returned"})
+_POSTURES = frozenset({"alert", "mobilised", "deployed"})
 _STATE_FORCES = {"TJ": "Tajik forces", "UZ": "Uzbek forces", "TM": "Turkmen forces", "KG": "Kyrgyz forces",
                  "KZ": "Kazakh forces", "RU": "Russian forces"}
 
@@ -528,6 +540,11 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     if subtype == "withdrawal" and subj in FOREIGN_WITHDRAWING:
         return
     names = _era_names(art, unique(([subj] if subj else []) + [n for _, n in clause_actors]))
+    home = _HOME_CC.get(subj or "")
+    if kind == "troop_movement" and subtype in _POSTURES and home and home != "AF" and chosen \
+            and all(mm.place.country_code != home for mm in chosen):
+        # "Turkmen border guards were deployed near Khamyab": a state posts its forces on its own side
+        chosen = [Mention(-1, -1, country_place(home))]
 
     # ---------------------------------------------------------------- count
     count = unit = None
@@ -665,6 +682,8 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
         left = [mm for mm in cands if not towards.search(s[max(0, mm.start - sent.start - 25):mm.start - sent.start])]
         if any(not mm.is_country for mm in left):
             cands = left  # ("fled to Faizabad": with nothing left named, where they went)
+        elif _origin_is_place_type(lex, s, t1):
+            return []  # "pulled back from the town towards Ishkashim": the town, named elsewhere, not Ishkashim
     state = lex.cue("state_subject")
     after = [mm for mm in cands if t1 <= mm.start - sent.start < f_hi]
     before = [mm for mm in cands if f_lo <= mm.start - sent.start < t0
@@ -688,6 +707,12 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
         if len(listed) > 1:
             return listed
     return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
+
+
+def _origin_is_place_type(lex: Lexicon, s: str, t1: int) -> bool:
+    """"withdrew from the town", "pulled out of the district": the place left is named by its type only."""
+    m = lex.v("place_type").search(s, t1, min(len(s), t1 + 30))
+    return bool(m) and len(s[t1:m.start()].split()) <= 2
 
 
 def _named(m: re.Match) -> tuple[str | None, str | None, int]:
@@ -887,8 +912,7 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     # a reference word that belongs to the trigger ("withdrew from | the Kohistan district") does not make the
     # place right after it a reference
     own = {id(mm) for mm in sent.places if id(mm) in refs and not art.is_reference(mm)
-           and 0 <= mm.start - sent.start - t1 <= 30 and _is_reference(lex, s[:t1] + " ", t1 + 1)
-           and not _is_reference(lex, s, t0)}
+           and 0 <= mm.start - sent.start - t1 <= 30 and _reference_in_trigger(lex, s, t1, mm.start - sent.start)}
     cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and (id(mm) not in refs or id(mm) in own)]
     after = [mm for mm in cands if t1 <= mm.start - sent.start < c_hi]
     ptrig, pbefore = lex.cue("passive_trigger"), lex.cue("passive_before")
@@ -1109,6 +1133,7 @@ def _merge(events: list[EventMention]) -> list[EventMention]:
 
 
 _AREA = {"country": 3, "province": 2, "district": 1}
+_CHANGES = frozenset({"captured", "retaken", "handed_over"})
 _FAMILY = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ",
            "Turkmen forces": "TM", "Kyrgyz forces": "KG", "Kazakh forces": "KZ", "Russian forces": "RU",
            "Russian 201st military base": "RU", "NRF": "anti", "Anti-Taliban forces": "anti"}
@@ -1164,8 +1189,10 @@ def _merge_compatible(events: list[EventMention]) -> list[EventMention]:
         for k in kept:
             if k.kind != e.kind:
                 continue
-            same = k.subtype == e.subtype or {k.subtype, e.subtype} == {"captured", "retaken"}
-            if not same or not _actors_agree(k, e):
+            # a place handed over is the same change as its capture or retake, named from the side that left
+            handover = "handed_over" in (k.subtype, e.subtype) and {k.subtype, e.subtype} <= _CHANGES
+            same = k.subtype == e.subtype or {k.subtype, e.subtype} == {"captured", "retaken"} or handover
+            if not same or not (handover or _actors_agree(k, e)):
                 continue
             same_group = (k.kind == "troop_movement" and k.subtype == e.subtype and k.count is not None
                           and k.count == e.count)  # "150 soldiers returned" told twice, from either side of the crossing
@@ -1173,12 +1200,17 @@ def _merge_compatible(events: list[EventMention]) -> list[EventMention]:
                 continue
             if k.count is not None and e.count is not None and k.count != e.count:
                 continue
-            if k.subtype != e.subtype and not (k.actors and e.actors):
+            if k.subtype != e.subtype and not handover and not (k.actors and e.actors):
                 continue  # captured vs retaken: only when both name the side
             home = k
             break
         if home is None:
             kept.append(e)
+            continue
+        if "handed_over" in (home.subtype, e.subtype) and home.subtype != e.subtype:
+            if home.subtype == "handed_over":  # the capture or retake names the taker: it leads
+                home.subtype, home.actors, home.rule = e.subtype, list(e.actors), f"{e.rule}+{home.rule}"
+            home.confidence = max(home.confidence, e.confidence)
             continue
         if e.subtype == "retaken" and home.subtype != "retaken":
             home.subtype = "retaken"
