@@ -147,12 +147,19 @@ def test_gazetteer_scan_offsets_with_multiword_names_and_gaps():
 # Sentences written for the test: news about elsewhere (gate: skip the sentence pass), and region news whose only
 # clue is a place name, one word or several, or a list sentence (the gate must let them through).
 _ELSEWHERE = [
+    "Der Stadtrat beschloss am Freitag den Haushalt; die Schule wird im Sommer renoviert.",  # de
+    "El ayuntamiento aprobó el presupuesto el viernes y la escuela abrirá en verano.",  # es
+    "Belediye meclisi cuma günü bütçeyi onayladı ve okul yazın yenilenecek.",  # tr
     "Now the council said it would pass the budget on Friday. Anne Jones, a teacher, said the lot was sold.",
     "Do not worry, said the coach after the match; the front line of the team needs a bad day to learn.",
     "Troops were deployed to the border after the army captured the town of Ravensfield, officials in Avalon said.",
     "Prices rose 3 % in July, 2018, 2019 and 2020, the bank said, and wages rose, too.",
 ]
 _REGION_BY_PLACE_ONLY = [
+    "Militanlar pazartesi günü Yamgan ilçesini ele geçirdi, yerel bir yetkili söyledi.",  # tr
+    "Jangarilar Termizga yaqin chegara postini egallab oldi.",  # uz, an inflected place name
+    "Kämpfer nahmen am Montag Kundus ein, sagte ein Beamter.",  # de
+    "Los combatientes tomaron Kunduz el lunes, dijo un funcionario local.",  # es
     "Fighters captured Yamgan on Monday, a local official said.",
     "Fighters captured the centre of Bala Murghab on Monday, a local official said.",
     "Government forces retook Qala-i-Naw, Mazar-i-Sharif and Dasht-i-Archi in 2019, officials said, after heavy losses.",
