@@ -1,7 +1,34 @@
-"""Clustering rules: when two mentions are the same real-world event. Pure functions, no storage."""
+"""Clustering rules: when two mentions are the same real-world event. Pure functions, no storage.
+
+The rules, in the order they are applied (docs/alerts-and-sql.md, "What makes two mentions one event", says the
+same for analysts; tests/test_events_rules.py has one test per rule):
+
+1. **Kind and family.** Same kind; subtypes of one family describe one change on the ground (captured and
+   handed_over are one takeover; crossed_border and withdrawal one movement). A reversal (captured → retaken) is
+   a new event.
+2. **Place, at any granularity.** Same place key (a town or a border crossing counts as the district it lies in:
+   news names a district by its centre, "took Khandud" = "took the Wakhan district centre", and a crossing by its
+   town), or one place inside the other: a report naming only the province or the country joins the event at a
+   place inside it ("fled into Tajikistan" joins "fled into Tajikistan at Ishkoshim"), and an event known only at
+   province or country level takes the more precise place of a later report. Places kept as written match by
+   their folded spelling ("Harb-Maidon" = "Kharb-Maidon").
+3. **A mention with no place** joins only an event its own article already feeds; otherwise it opens an event
+   only if it is a claim of a share of a border or territory (which has no single place). Anywhere else it is
+   kept as a mention, unalerted: unplaced reports from unrelated stories never pile up into one event.
+4. **Actors.** For changes of control the side matters: the actors' families must agree (aliases: the Tajik
+   border troops are Tajik forces; the 201st base, Russian forces and the CSTO are one side; the NRF and
+   "anti-Taliban forces" are one); a handover and a capture of one place agree whatever side each names (the
+   one names who left, the other who took it). For troop movements and postures the actor is a participant,
+   not a side (a drill reported as the CSTO's, Russia's or the 201st base's is one drill): it does not split
+   events.
+5. **Dates** within ``window_days`` of each other.
+6. **Among several candidates**: the same place key first, then the closest date, then the most sources.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,31 +51,74 @@ FAMILY: dict[str, str] = {
     "alert": "alert",
     "surrendered": "surrender", "defected": "surrender",
 }
+# families whose events need no place: a claim to "85 % of the border"
+PLACELESS_FAMILIES = frozenset({"control_claim"})
+# one side under several names
+ACTOR_FAMILY: dict[str, str] = {
+    "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ", "Turkmen forces": "TM",
+    "Kyrgyz forces": "KG", "Kazakh forces": "KZ", "Russian forces": "RU-CSTO", "Russian 201st military base": "RU-CSTO",
+    "CSTO": "RU-CSTO", "NRF": "anti-Taliban", "Anti-Taliban forces": "anti-Taliban",
+}
+# level of a place: 0 none, 1 country, 2 province, 3 district / town / crossing / a place kept as written
+NONE, COUNTRY, PROVINCE, LOCAL = 0, 1, 2, 3
+
 
 def family(subtype: str) -> str:
     return FAMILY.get(subtype, subtype)
 
 
+def _fold(name: str) -> str:
+    """A spelling-insensitive form of a name kept as written ("Kharb-Maidon" = "Harb Maidon")."""
+    t = unicodedata.normalize("NFKD", name.lower())
+    t = "".join(c for c in t if c.isalnum())
+    t = re.sub(r"^kh", "h", t).replace("kh", "x")
+    return re.sub(r"(.)\1+", r"\1", t)
+
+
 def place_key(place: Place | None) -> str:
-    """Identity of a place for clustering: '' when the mention has no place; for a town inside a known district
-    the district (news names a district by its centre: "took Khandud" = "took the Wakhan district centre");
-    otherwise the gazetteer id (districts, provinces, countries, crossings, places the gazetteer lacks)."""
+    """Identity of a place for clustering: '' when the mention has no place; for a town or a crossing inside a
+    known district the district (news names a district by its centre, and a crossing by its town); a place
+    kept as written by its folded spelling; otherwise the gazetteer id."""
     if place is None:
         return ""
-    if place.kind == "town" and place.district_id:
+    if place.kind in ("town", "crossing") and place.district_id:
         return place.district_id
+    if place.id.startswith("unresolved:"):
+        return f"unresolved:{place.country_code}:{_fold(place.name)}"
     return place.id
 
 
+def place_level(place_key_: str, place_name: str | None, province: str | None, country: str | None,
+                precision: str | None) -> int:
+    """How precise a stored place is (see the levels above)."""
+    if not place_key_:
+        return NONE
+    if place_key_.startswith("unresolved:"):
+        return LOCAL
+    if precision == "country" or (place_name and place_name == country):
+        return COUNTRY
+    if place_name and place_name == province:
+        return PROVINCE
+    return LOCAL
+
+
 def actors_compatible(a: str | None, b: str | None) -> bool:
-    """Unknown actors are compatible with anything; named ones must agree."""
-    return not a or not b or a.casefold() == b.casefold()
+    """Unknown actors are compatible with anything; named ones must be one side (aliases included)."""
+    if not a or not b:
+        return True
+    return ACTOR_FAMILY.get(a, a).casefold() == ACTOR_FAMILY.get(b, b).casefold()
 
 
 class EventLike(Protocol):
     kind: str
+    subtype: str
     family: str
     place_key: str
+    place_name: str | None
+    province: str | None
+    country: str | None
+    country_code: str | None
+    precision: str | None
     actor: str | None
     event_date: date | None
 
@@ -62,16 +132,51 @@ class Claim:
     place_key: str
     actor: str | None
     event_date: date
+    place_name: str | None = None
+    province: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    precision: str | None = None
 
     @property
     def family(self) -> str:
         return family(self.subtype)
 
+    @property
+    def level(self) -> int:
+        return place_level(self.place_key, self.place_name, self.province, self.country, self.precision)
+
+
+def _level(e: EventLike) -> int:
+    return place_level(e.place_key, e.place_name, e.province, e.country, e.precision)
+
+
+def covers(coarse: EventLike | Claim, fine: EventLike | Claim) -> bool:
+    """Whether place ``coarse`` contains place ``fine`` (a country its provinces and districts, a province its
+    districts); equal places do not count (see same_place)."""
+    lc = coarse.level if isinstance(coarse, Claim) else _level(coarse)
+    lf = fine.level if isinstance(fine, Claim) else _level(fine)
+    if lc == NONE or lf == NONE or lc >= lf or not coarse.country_code or coarse.country_code != fine.country_code:
+        return False
+    if lc == COUNTRY:
+        return True
+    return bool(coarse.province) and coarse.province == fine.province
+
+
+def same_place(claim: Claim, event: EventLike) -> bool:
+    return bool(claim.place_key) and (claim.place_key == event.place_key or covers(claim, event)
+                                      or covers(event, claim))
+
 
 def same_event(claim: Claim, event: EventLike, window_days: float) -> bool:
-    if claim.kind != event.kind or claim.family != event.family or claim.place_key != event.place_key:
+    """Rules 1, 2, 4 and 5 of the module docstring (rule 3, mentions with no place, needs the article and is
+    applied by the caller)."""
+    if claim.kind != event.kind or claim.family != event.family:
         return False
-    if not actors_compatible(claim.actor, event.actor):
+    if not same_place(claim, event):
+        return False
+    handover = "handed_over" in (claim.subtype, event.subtype) and claim.subtype != event.subtype
+    if claim.kind == "territorial" and not handover and not actors_compatible(claim.actor, event.actor):
         return False
     if event.event_date is None:
         return True
@@ -79,8 +184,19 @@ def same_event(claim: Claim, event: EventLike, window_days: float) -> bool:
 
 
 def best_match(claim: Claim, candidates: Iterable[EventLike], window_days: float) -> EventLike | None:
-    """The candidate event this claim belongs to (closest in date), or None for a new event."""
+    """The candidate event this claim belongs to, or None for a new event: the same place key first, then the
+    closest date, then the most sources."""
     matches: Sequence[EventLike] = [e for e in candidates if same_event(claim, e, window_days)]
     if not matches:
         return None
-    return min(matches, key=lambda e: abs((claim.event_date - e.event_date).days) if e.event_date else 0)
+
+    def rank(e: EventLike) -> tuple:
+        days = abs((claim.event_date - e.event_date).days) if e.event_date else 0
+        return (e.place_key != claim.place_key, days, -(getattr(e, "sources", 0) or 0))
+
+    return min(matches, key=rank)
+
+
+def refine(event: EventLike, claim: Claim) -> bool:
+    """Whether the event should take the claim's place: the claim names a place inside the event's."""
+    return covers(event, claim)

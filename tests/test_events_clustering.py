@@ -170,7 +170,10 @@ def test_window_is_configurable(db):
 
 def test_clustering_rules_are_pure_functions():
     class E:
-        kind, family, place_key, actor, event_date = "territorial", "takeover", "AF1723", "Taliban", date(2026, 1, 10)
+        kind, subtype, family, place_key, actor, event_date = "territorial", "captured", "takeover", "AF1723", \
+            "Taliban", date(2026, 1, 10)
+        place_name, province, country, country_code, precision = "Ishkashim", "Badakhshan", "Afghanistan", "AF", \
+            "district"
 
     assert same_event(Claim("territorial", "captured", "AF1723", None, date(2026, 1, 12)), E, 3)
     assert same_event(Claim("territorial", "handed_over", "AF1723", "taliban", date(2026, 1, 8)), E, 3)
@@ -195,7 +198,7 @@ def test_a_town_clusters_with_its_district():
     district = next(p for p in gz.lookup("Wakhan") if p.kind == "district")
     crossing = next(p for p in gz.lookup("Sher Khan Bandar") if p.kind == "crossing")
     assert place_key(town) == place_key(district) == district.id
-    assert place_key(crossing) == crossing.id  # a crossing is its own place, not its district
+    assert place_key(crossing) == crossing.district_id  # a crossing counts as the district it lies in
     assert place_key(None) == ""
 
 
