@@ -914,7 +914,10 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     own = {id(mm) for mm in sent.places if id(mm) in refs and not art.is_reference(mm)
            and 0 <= mm.start - sent.start - t1 <= 30 and _reference_in_trigger(lex, s, t1, mm.start - sent.start)}
     cands = [mm for mm in sent.places if mm.in_region and not mm.is_country and (id(mm) not in refs or id(mm) in own)]
-    after = [mm for mm in cands if t1 <= mm.start - sent.start < c_hi]
+    agent = lex.cue("agent_after")
+    # "steps taken by Dushanbe", "fell to the Taliban": right after "by" / "to" stands the taker, not the place
+    after = [mm for mm in cands if t1 <= mm.start - sent.start < c_hi
+             and not (agent is not None and agent.fullmatch(s[t1:mm.start - sent.start]))]
     ptrig, pbefore = lex.cue("passive_trigger"), lex.cue("passive_before")
     passive = subtype == "held" or bool((ptrig is not None and ptrig.match(s[t0:t1]))
                                         or (pbefore is not None and pbefore.search(s[max(0, t0 - 16):t0])))
