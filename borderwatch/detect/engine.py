@@ -51,7 +51,7 @@ RELEVANCE_THRESHOLD = 0.5
 
 # vocabularies counted per sentence (relevance) or tested (non-alert kinds, gates)
 COUNTED = ("region", "security", "other_region", "non_security", "drill", "attack", "cooperation", "threat",
-           "claim_verbs")
+           "claim_verbs", "posture")
 
 
 # ------------------------------------------------------------------------------------------- features
@@ -1046,6 +1046,10 @@ def _relevance(art: _Article, alert_events: list[EventMention]) -> float:
     z -= 1.3 * math.log1p(nonsec) * (1.0 if nonsec > sec_region else 0.5)
     if alert_events:
         z += 1.5
+    # the CSTO's or a Russian base's posture with the region named in the same or a neighbouring sentence
+    posture = sum(1 for i, s in enumerate(sents) if s.has("posture") and (
+        s.region or (i > 0 and sents[i - 1].region) or (i + 1 < n and sents[i + 1].region)))
+    z += min(1.5, 0.9 * posture)
     if other > 2 * region:
         z -= 2.0
     return 1.0 / (1.0 + math.exp(-z))

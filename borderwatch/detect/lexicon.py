@@ -79,6 +79,7 @@ VOCABS: dict[str, str] = {
     "attack": "attacks and clashes with no change of control (non-alert kind 'attack')",
     "cooperation": "consultations, agreements, aid to border forces (non-alert kind 'cooperation')",
     "threat": "warnings, fears, risks (non-alert kind 'threat_assessment')",
+    "posture": "the CSTO, the Russian bases: with the region named, their moves and statements are posture news",
     "claim_verbs": "verbs that introduce who says so ('said', 'told'): gate for the claimant cue",
 }
 CUES: dict[str, str] = {
