@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -137,6 +137,7 @@ class Claim:
     country: str | None = None
     country_code: str | None = None
     precision: str | None = None
+    article: int | None = None  # the article the mention comes from (rule 3)
 
     @property
     def family(self) -> str:
@@ -164,8 +165,9 @@ def covers(coarse: EventLike | Claim, fine: EventLike | Claim) -> bool:
 
 
 def same_place(claim: Claim, event: EventLike) -> bool:
-    return bool(claim.place_key) and (claim.place_key == event.place_key or covers(claim, event)
-                                      or covers(event, claim))
+    if not claim.place_key:  # rule 3: only a claim of a share of a border meets its like without a place
+        return not event.place_key and claim.family in PLACELESS_FAMILIES
+    return claim.place_key == event.place_key or covers(claim, event) or covers(event, claim)
 
 
 def same_event(claim: Claim, event: EventLike, window_days: float) -> bool:
@@ -200,3 +202,76 @@ def best_match(claim: Claim, candidates: Iterable[EventLike], window_days: float
 def refine(event: EventLike, claim: Claim) -> bool:
     """Whether the event should take the claim's place: the claim names a place inside the event's."""
     return covers(event, claim)
+
+
+@dataclass(slots=True, eq=False)
+class EventState:
+    """An event as clustering sees it while it works through a batch: a stored event (``id``) or one the batch
+    opens (``id`` None). ``place_from`` is the index of the claim whose place the event now carries (the claim
+    that opened it, or a finer one that joined it: the caller copies that mention's place), ``articles`` the
+    batch's articles that feed it (rule 3)."""
+
+    id: int | None
+    kind: str
+    subtype: str
+    place_key: str
+    actor: str | None
+    event_date: date | None
+    place_name: str | None = None
+    province: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    precision: str | None = None
+    sources: int = 0
+    place_from: int | None = None
+    articles: set[int] = field(default_factory=set)
+
+    @property
+    def family(self) -> str:
+        return family(self.subtype)
+
+    def take_place(self, claim: Claim, index: int) -> None:
+        self.place_key, self.place_name, self.province = claim.place_key, claim.place_name, claim.province
+        self.country, self.country_code, self.precision = claim.country, claim.country_code, claim.precision
+        self.place_from = index
+
+
+def plan(claims: Sequence[Claim], events: list[EventState], window_days: float) -> list[int | None]:
+    """Rules 1–6 over a batch: for each claim the index in ``events`` of the event it belongs to, or None for a
+    mention that stays unclustered (rule 3). ``events`` holds the stored candidates on entry; events the batch
+    opens are appended, and an event a finer place joins takes that place (``refine``). Claims are taken
+    article by article, placed ones first, so a claim with no place can join its own article's event."""
+    order = sorted(range(len(claims)), key=lambda i: (claims[i].article or 0, not claims[i].place_key, i))
+    result: list[int | None] = [None] * len(claims)
+    for i in order:
+        claim = claims[i]
+        if claim.place_key or claim.family in PLACELESS_FAMILIES:
+            pool = events
+        else:  # rule 3: only an event its own article feeds
+            pool = [e for e in events if claim.article is not None and claim.article in e.articles]
+            if not pool:
+                continue
+            matches = [e for e in pool if e.kind == claim.kind and e.family == claim.family
+                       and (claim.kind != "territorial" or actors_compatible(claim.actor, e.actor))]
+            if not matches:
+                continue
+            chosen = matches[0]
+            result[i] = events.index(chosen)
+            chosen.articles.add(claim.article)
+            continue
+        event = best_match(claim, pool, window_days)
+        if event is None:
+            event = EventState(None, claim.kind, claim.subtype, "", claim.actor, claim.event_date)
+            event.take_place(claim, i)
+            events.append(event)
+        else:
+            assert isinstance(event, EventState)
+            if refine(event, claim):
+                event.take_place(claim, i)
+            event.actor = event.actor or claim.actor
+            if claim.event_date and (event.event_date is None or claim.event_date < event.event_date):
+                event.event_date = claim.event_date  # a later report dating the event earlier
+        if claim.article is not None:
+            event.articles.add(claim.article)
+        result[i] = events.index(event)
+    return result

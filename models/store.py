@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from borderwatch.alerts import CountClaim, EventSummary, SourceRef
 from borderwatch.config import AlertChannelConfig, FeedConfig, PipelineConfig
-from borderwatch.events import Claim, best_match, family, place_key
+from borderwatch.events import Claim, EventState, family, place_key, plan
 from borderwatch.feeds import FeedEntry
 from borderwatch.pipeline import ArticleRecord, FeedOutcome
 from models.schema import Alert, Article, Entry, Event, Feed, Mention
@@ -221,8 +221,26 @@ def _save_mentions(session: Session, article_id: int, rec: ArticleRecord, publis
 
 # --- events --------------------------------------------------------------------------------------------------
 
+_PLACE_FIELDS = ("place_key", "place_id", "place_name", "district", "province", "country", "country_code", "lat",
+                 "lon", "precision")
+
+
+def _claim(m: Mention) -> Claim:
+    return Claim(m.kind, m.subtype, m.place_key, m.actor, m.event_date, place_name=m.place_name,
+                 province=m.province, country=m.country, country_code=m.country_code, precision=m.precision,
+                 article=m.article_id)
+
+
+def _state(e: Event) -> EventState:
+    return EventState(e.id, e.kind, e.subtype, e.place_key, e.actor, e.event_date, place_name=e.place_name,
+                      province=e.province, country=e.country, country_code=e.country_code, precision=e.precision,
+                      sources=e.sources or 0)
+
+
 def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: float) -> tuple[list[int], list[int]]:
-    """Attach the unclustered mentions of these articles to events, creating events as needed.
+    """Attach the unclustered mentions of these articles to events, creating events as needed, by the rules of
+    ``borderwatch.events.plan`` (one query for the candidate events, one flush for the batch). A mention with no
+    place that its own article does not place stays unclustered (rule 3).
 
     Returns (new event ids, updated event ids). Serialised across processes on Postgres by an advisory lock.
     """
@@ -232,41 +250,52 @@ def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: 
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLUSTER_LOCK})
     mentions = list(session.scalars(select(Mention).where(Mention.article_id.in_(article_ids),
                                                           Mention.event_id.is_(None)).order_by(Mention.id)))
-    created: list[int] = []
-    touched: set[int] = set()
+    if not mentions:
+        return [], []
     window = timedelta(days=window_days)
-    for m in mentions:
-        claim = Claim(m.kind, m.subtype, m.place_key, m.actor, m.event_date)
-        candidates = session.scalars(select(Event).where(
-            Event.kind == m.kind, Event.family == family(m.subtype), Event.place_key == m.place_key,
-            Event.event_date >= m.event_date - window, Event.event_date <= m.event_date + window))
-        event = best_match(claim, candidates, window_days)
+    stored = list(session.scalars(select(Event).where(
+        Event.kind.in_({m.kind for m in mentions}),
+        Event.event_date >= min(m.event_date for m in mentions) - window,
+        Event.event_date <= max(m.event_date for m in mentions) + window).order_by(Event.id)))
+    states = [_state(e) for e in stored]
+    chosen = plan([_claim(m) for m in mentions], states, window_days)
+    rows: list[Event | None] = [*stored, *([None] * (len(states) - len(stored)))]
+    touched: set[int] = set()
+    for index, state in enumerate(states):
+        if state.place_from is None and state.id is not None:
+            continue
+        origin = mentions[state.place_from] if state.place_from is not None else None
+        event = rows[index]
         if event is None:
-            event = Event(kind=m.kind, subtype=m.subtype, family=family(m.subtype), place_key=m.place_key,
-                          place_id=m.place_id, place_name=m.place_name, district=m.district, province=m.province,
-                          country=m.country, country_code=m.country_code, lat=m.lat, lon=m.lon,
-                          precision=m.precision, actor=m.actor, event_date=m.event_date,
-                          first_seen_at=m.created_at, last_seen_at=m.created_at, sources=1, mentions_count=1,
-                          confidence=m.confidence, status="new", first_mention_id=m.id)
+            assert origin is not None
+            event = Event(kind=origin.kind, subtype=origin.subtype, family=family(origin.subtype),
+                          actor=origin.actor, event_date=origin.event_date, first_seen_at=origin.created_at,
+                          last_seen_at=origin.created_at, sources=1, mentions_count=0, confidence=origin.confidence,
+                          status="new", first_mention_id=origin.id)
             session.add(event)
-            session.flush()
-            created.append(event.id)
-        else:
-            event.last_seen_at = max(event.last_seen_at, m.created_at)
-            event.mentions_count += 1
-            event.confidence = max(event.confidence, m.confidence)
-            event.actor = event.actor or m.actor
-            if m.event_date and (event.event_date is None or m.event_date < event.event_date):
-                event.event_date = m.event_date  # a later report dating the event earlier
-            touched.add(event.id)
+            rows[index] = event
+        for name in _PLACE_FIELDS:  # a new event's place, or a finer place that joined a stored one
+            setattr(event, name, getattr(origin, name))
+    session.flush()
+    created = {rows[i].id for i, s in enumerate(states) if s.id is None}
+    for m, index in zip(mentions, chosen, strict=True):
+        if index is None:
+            continue
+        event, state = rows[index], states[index]
         m.event_id = event.id
-        session.flush()
-    for event_id in touched | set(created):
+        event.mentions_count += 1
+        event.last_seen_at = max(event.last_seen_at, m.created_at)
+        event.confidence = max(event.confidence, m.confidence)
+        event.actor, event.event_date = state.actor, state.event_date
+        if event.id not in created:
+            touched.add(event.id)
+    session.flush()
+    for event_id in touched | created:
         sources = session.scalar(select(func.count(func.distinct(Mention.source))).where(Mention.event_id == event_id))
         event = session.get(Event, event_id)
         event.sources = sources or 1
         event.status = "corroborated" if event.sources >= 2 else "new"
-    return created, sorted(touched - set(created))
+    return sorted(created), sorted(touched)
 
 
 # --- outbox ----------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,
     GOVERNMENT,
+    KHOROG,
     TALIBAN,
     WAKHAN,
     article,
@@ -155,6 +156,33 @@ def test_one_article_many_events(db):
     with db.session() as s:
         assert s.scalar(text("SELECT count(*) FROM events")) == 2
         assert s.scalar(text("SELECT count(*) FROM mentions")) == 2  # the duplicate claim is stored once
+
+
+def test_unplaced_mentions_of_unrelated_stories_never_pile_up(db):
+    """Rule 3 in storage: an unplaced mention joins only its own article's event; elsewhere it stays a mention
+    (event_id NULL), so five unrelated unplaced reports make no event and no alert."""
+    day = date.today() - timedelta(days=20)
+    seed(db, [article(f"http://s{i}.example/x", "Somewhere, something", [mention(place=None, event_date=day)])
+              for i in range(5)])
+    seed(db, [article("http://t.example/1", "Ishkashim falls; the district was taken",
+                      [mention(event_date=day), mention(place=None, event_date=day)])])
+    with db.session() as s:
+        assert s.scalar(text("SELECT count(*) FROM events")) == 1
+        assert s.scalar(text("SELECT count(*) FROM mentions WHERE event_id IS NULL")) == 5
+        assert s.scalar(text("SELECT mentions_count FROM events")) == 2
+
+
+def test_a_country_level_event_takes_the_place_of_a_finer_report(db):
+    day = date.today() - timedelta(days=20)
+    tajikistan = KHOROG.__class__(id="TJ", name="Tajikistan", kind="country", country="Tajikistan",
+                                  country_code="TJ", precision="country")
+    seed(db, [article("http://a.example/1", "Soldiers fled into Tajikistan",
+                      [mention("troop_movement", "crossed_border", tajikistan, event_date=day)])])
+    seed(db, [article("http://b.example/2", "Soldiers crossed at Khorog",
+                      [mention("troop_movement", "crossed_border", KHOROG, event_date=day)])])
+    with db.session() as s:
+        rows = s.execute(text("SELECT place_name, province, corroboration FROM events_v")).all()
+    assert [tuple(r) for r in rows] == [("Khorog", "Gorno-Badakhshan", 2)]
 
 
 def test_window_is_configurable(db):

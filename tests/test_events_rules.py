@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from borderwatch.events import Claim, best_match, family, place_key, same_event
+from borderwatch.events import Claim, EventState, best_match, family, place_key, plan, same_event
 from borderwatch.gazetteer import Place
 
 D = date(2026, 11, 20)
@@ -96,3 +96,35 @@ def test_rule6_the_same_place_before_a_closer_date():
     province = Ev("territorial", "captured", "AF17", "Badakhshan", "Badakhshan", "Afghanistan", "AF", "province",
                   event_date=D)
     assert best_match(claim(), [province, exact], 3) is exact
+
+
+def _state(ev: Ev) -> EventState:
+    return EventState(None, ev.kind, ev.subtype, ev.place_key, ev.actor, ev.event_date, ev.place_name, ev.province,
+                      ev.country, ev.country_code, ev.precision)
+
+
+def test_rule3_over_a_batch_an_unplaced_mention_joins_only_its_own_articles_event():
+    placed = Claim("territorial", "captured", "AF1728", "NRF", D, "Wakhan", "Badakhshan", "Afghanistan", "AF",
+                   "district", article=1)
+    unplaced_same_article = Claim("territorial", "captured", "", "NRF", D, article=1)
+    unplaced_other_article = Claim("territorial", "captured", "", "NRF", D, article=2)
+    events: list[EventState] = []
+    # the unplaced claim comes first in the batch: claims are taken article by article, placed ones first
+    assert plan([unplaced_same_article, placed, unplaced_other_article], events, 3) == [0, 0, None]
+    assert len(events) == 1 and events[0].articles == {1}
+
+
+def test_rule3_a_claim_of_a_share_of_the_border_needs_no_place():
+    share = Claim("territorial", "control_claim", "", "Taliban", D, article=1)
+    again = Claim("territorial", "control_claim", "", "Taliban", D + timedelta(days=1), article=2)
+    events: list[EventState] = []
+    assert plan([share, again], events, 3) == [0, 0]
+
+
+def test_rule2_over_a_batch_a_country_event_takes_the_finer_place_of_a_later_report():
+    country = _state(Ev("troop_movement", "crossed_border", "TJ", "Tajikistan", None, "Tajikistan", "TJ", "country"))
+    fine = Claim("troop_movement", "crossed_border", "TJ-GB-ISH", None, D, "Ishkoshim", "Gorno-Badakhshan",
+                 "Tajikistan", "TJ", "district", article=5)
+    events = [country]
+    assert plan([fine], events, 3) == [0]
+    assert (country.place_key, country.place_name, country.place_from) == ("TJ-GB-ISH", "Ishkoshim", 0)
