@@ -15,11 +15,12 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import apprise
 
+from borderwatch.config import period_seconds
 from borderwatch.redact import HOST_SCHEMES, redact_text, redact_url
 
 # apprise schemes whose messages render Markdown (chat services)
@@ -168,10 +169,30 @@ def render_event(ev: EventSummary, fmt: str) -> tuple[str, str]:
     return headline(ev), "\n".join(lines)
 
 
-def render_digest(events: list[EventSummary], fmt: str) -> tuple[str, str]:
-    """One message listing several events (a channel in ``digest`` mode gets one per run)."""
+def period(at: datetime, every: str) -> tuple[datetime, datetime]:
+    """The digest period (start, end) that contains ``at``: UTC-aligned ("1h": on the hour, "1d": midnight UTC)."""
+    seconds = period_seconds(every)
+    stamp = int(at.timestamp())
+    start = datetime.fromtimestamp(stamp - stamp % seconds, UTC)
+    return start, start + timedelta(seconds=seconds)
+
+
+def period_label(start: datetime, end: datetime) -> str:
+    if end - start == timedelta(days=1):
+        return start.strftime("%Y-%m-%d")
+    last = end - timedelta(minutes=1)
+    return f"{start:%Y-%m-%d %H:%M}–{last:%H:%M} UTC" if last.date() == start.date() else \
+        f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC"
+
+
+def render_digest(events: list[EventSummary], fmt: str, span: tuple[datetime, datetime] | None = None
+                  ) -> tuple[str, str]:
+    """One message listing several events: a channel in ``digest`` mode gets one per run, or with ``every`` one
+    per period (``span``), named in the title."""
     md = fmt == "markdown"
     title = f"[borderwatch] {len(events)} new event{'s' if len(events) != 1 else ''}"
+    if span:
+        title += f", {period_label(*span)}"
     blocks = []
     for ev in events:
         head, body = render_event(ev, fmt)

@@ -124,6 +124,11 @@ class FeedConfig(_Strict):
 Kind = Literal["territorial", "troop_movement", "statement", "cooperation", "attack", "threat_assessment"]
 
 
+def period_seconds(every: str) -> int:
+    """'30m' -> 1800, '1h' -> 3600, '1d' -> 86400."""
+    return int(every[:-1]) * {"m": 60, "h": 3600, "d": 86400}[every[-1]]
+
+
 class AlertChannelConfig(_Strict):
     """One apprise channel, with routing filters."""
 
@@ -131,6 +136,9 @@ class AlertChannelConfig(_Strict):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     tags: list[str] = Field(default_factory=list)
     mode: Literal["immediate", "digest"] = "immediate"
+    # digest only: one message per period ("30m", "1h", "6h", "1d"; UTC-aligned) listing the period's new events,
+    # sent when the period is over; unset: one digest per run
+    every: str | None = Field(default=None, pattern=r"^[1-9][0-9]*[mhd]$")
     kinds: list[Kind] = Field(default_factory=lambda: ["territorial", "troop_movement"])
     subtypes: list[str] = Field(default_factory=list)  # empty: all
     countries: list[str] = Field(default_factory=list)  # ISO codes or names; empty: all
@@ -146,6 +154,15 @@ class AlertChannelConfig(_Strict):
         if problem:
             raise ValueError(problem)
         return value
+
+    @model_validator(mode="after")
+    def _every_needs_digest(self) -> AlertChannelConfig:
+        if self.every and self.mode != "digest":
+            raise ValueError("'every' is for mode: digest (one message per period)")
+        if self.every and (period_seconds(self.every) < 60 or 86400 % period_seconds(self.every) and
+                           period_seconds(self.every) % 86400):
+            raise ValueError(f"every: {self.every!r} must divide a day or be whole days (e.g. 30m, 1h, 6h, 1d)")
+        return self
 
     @property
     def key(self) -> str:

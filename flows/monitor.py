@@ -9,7 +9,7 @@ import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from borderwatch.alerts import (
     message_format,
+    period,
     register_secrets,
     render_digest,
     render_event,
@@ -183,13 +184,13 @@ def deliver(config: Config, db: Database, *, logger: logging.Logger | logging.Lo
         throttled = False
         while not throttled:
             # immediate mode claims a few rows at a time, so a slow channel cannot outlive the lease of a claim
-            limit = claim_limit if channel.mode == "digest" else min(claim_limit, 10)
+            limit = claim_limit * 10 if channel.mode == "digest" else min(claim_limit, 10)
             with db.session() as s:
                 claimed = store.claim_due_alerts(s, channel.key, lease, limit, due_before=started)
             if not claimed:
                 break
             leases = {a.id: a.lease_until for a in claimed}
-            messages, orphans = _render(db, claimed, channel.mode, fmt)
+            messages, orphans = _render(db, claimed, channel.mode, fmt, channel.every)
             if orphans:  # the event or feed behind the row is gone: nothing to say
                 with db.session() as s:
                     for alert_id in orphans:
@@ -229,8 +230,10 @@ def deliver(config: Config, db: Database, *, logger: logging.Logger | logging.Lo
     return sent, failed
 
 
-def _render(db: Database, claimed: list[Alert], mode: str, fmt: str) -> tuple[list[tuple[list[int], str, str]], list[int]]:
-    """Messages for claimed rows: ([alert ids], title, body); and the ids with nothing left to say."""
+def _render(db: Database, claimed: list[Alert], mode: str, fmt: str, every: str | None = None
+            ) -> tuple[list[tuple[list[int], str, str]], list[int]]:
+    """Messages for claimed rows: ([alert ids], title, body); and the ids with nothing left to say. A digest
+    with ``every`` is one message per period the rows were queued in."""
     with db.session() as s:
         summaries = store.event_summaries(s, [a.event_id for a in claimed if a.event_id])
         feed_ids = [a.feed_id for a in claimed if a.feed_id]
@@ -238,8 +241,12 @@ def _render(db: Database, claimed: list[Alert], mode: str, fmt: str) -> tuple[li
     messages: list[tuple[list[int], str, str]] = []
     event_alerts = [a for a in claimed if a.event_id in summaries]
     if mode == "digest" and event_alerts:
-        messages.append(([a.id for a in event_alerts], *render_digest([summaries[a.event_id] for a in event_alerts],
-                                                                       fmt)))
+        periods: dict[tuple | None, list[Alert]] = {}
+        for a in event_alerts:
+            periods.setdefault(period(a.created_at.replace(tzinfo=a.created_at.tzinfo or UTC), every)
+                               if every else None, []).append(a)
+        for span, rows in sorted(periods.items(), key=lambda kv: kv[0] or ()):
+            messages.append(([a.id for a in rows], *render_digest([summaries[a.event_id] for a in rows], fmt, span)))
     else:
         messages += [([a.id], *render_event(summaries[a.event_id], fmt)) for a in event_alerts]
     orphans = []

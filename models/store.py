@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from borderwatch.alerts import CountClaim, EventSummary, SourceRef
+from borderwatch.alerts import CountClaim, EventSummary, SourceRef, period
 from borderwatch.config import AlertChannelConfig, FeedConfig, PipelineConfig
 from borderwatch.events import Claim, EventState, family, place_key, plan
 from borderwatch.feeds import FeedEntry
@@ -320,21 +320,23 @@ def channel_wants(channel: AlertChannelConfig, event: Event) -> bool:
     return (event.sources or 0) >= channel.min_sources and (event.confidence or 0.0) >= channel.min_confidence
 
 
-def queue_event_alerts(session: Session, event_ids: Iterable[int], channels: Sequence[AlertChannelConfig]) -> int:
+def queue_event_alerts(session: Session, event_ids: Iterable[int], channels: Sequence[AlertChannelConfig],
+                       now: datetime | None = None) -> int:
     """Queue one outbox row per (channel, event) the channel wants now. Call it with new AND updated events:
     a channel with ``min_sources: 3`` is queued when the third source arrives. The unique (channel, key)
     constraint makes a second queueing a no-op, so each channel hears of an event once. Returns rows added."""
     ids = sorted(set(event_ids))
     if not ids or not channels:
         return 0
-    now = utcnow()
+    now = now or utcnow()
     rows = []
     for chunk in _chunks(ids, 500):
         for event in session.scalars(select(Event).where(Event.id.in_(chunk))):
             for ch in channels:
-                if channel_wants(ch, event):
+                if channel_wants(ch, event):  # a per-period digest waits for the end of its period
+                    due = period(now, ch.every)[1] if ch.mode == "digest" and ch.every else now
                     rows.append(dict(channel=ch.key, key=f"event:{event.id}", kind="event", event_id=event.id,
-                                     status="pending", attempts=0, next_attempt_at=now, created_at=now))
+                                     status="pending", attempts=0, next_attempt_at=due, created_at=now))
     if not rows:
         return 0
     result = session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"])

@@ -148,3 +148,39 @@ def test_feed_failing_n_runs_notifies_ops_once_and_once_on_recovery(db_url, db, 
     with db.session() as s:
         kinds = sorted(s.scalars(select(Alert.kind).where(Alert.channel == "ops")))
     assert kinds == ["feed_down", "feed_down", "feed_recovered"]
+
+
+def test_digest_every_day_one_message_per_period_once_across_runs(db_url, db, sink):
+    """`mode: digest, every: 1d`: the events queued during one UTC day go out as one message after midnight,
+    titled with the day, and never again; today's wait for tonight."""
+    config = make_config(db_url, alerts=[_channel(sink, "morning", mode="digest", every="1d")])
+    today = store.utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    yesterday = today - timedelta(days=1)
+    world = _mixed_world()
+    with db.session() as s:  # two runs yesterday, one today
+        for batch, at in ((world[:2], yesterday + timedelta(hours=9)), (world[2:3], yesterday + timedelta(hours=17)),
+                          (world[3:], today + timedelta(minutes=1))):
+            inserted = store.save_articles(s, batch)
+            created, _ = store.cluster_mentions(s, [a for a, _ in inserted], 3)
+            store.queue_event_alerts(s, created, config.alerts, now=at)
+    assert deliver(config, db) == (3, 0)
+    assert deliver(config, db) == (0, 0)  # a second run: nothing twice
+    (digest,) = sink.ok_posts("/morning")
+    assert digest.json["title"] == f"[borderwatch] 3 new events, {yesterday:%Y-%m-%d}"
+    for place in ("Argo", "Khan Abad", "Khorog"):
+        assert place in digest.json["message"]
+    assert "Wakhan" not in digest.json["message"]  # today's event waits for the end of today
+    with db.session() as s:
+        assert s.scalar(select(Alert.status).where(Alert.status == "pending")) == "pending"
+
+
+def test_every_is_for_digests_and_divides_a_day(db_url, sink):
+    import pytest
+
+    from borderwatch.errors import ConfigError
+
+    for bad in ({"mode": "immediate", "every": "1h"}, {"mode": "digest", "every": "7h"},
+                {"mode": "digest", "every": "hourly"}):
+        with pytest.raises((ConfigError, ValueError)) as err:
+            make_config(db_url, alerts=[_channel(sink, "x", **bad)])
+        assert "every" in str(err.value)
