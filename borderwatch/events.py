@@ -49,7 +49,9 @@ FAMILY: dict[str, str] = {
     "mobilised": "mobilised",
     "exercise": "exercise",
     "alert": "alert",
-    "surrendered": "surrender", "defected": "surrender",
+    # a force giving up ground: fleeing across a border, withdrawing, surrendering ("soldiers fled into
+    # Tajikistan and surrendered to its border guards" is one movement)
+    "surrendered": "crossing", "defected": "crossing",
 }
 # families whose events need no place: a claim to "85 % of the border"
 PLACELESS_FAMILIES = frozenset({"control_claim"})
@@ -83,8 +85,8 @@ def place_key(place: Place | None) -> str:
         return ""
     if place.kind in ("town", "crossing") and place.district_id:
         return place.district_id
-    if place.id.startswith("unresolved:"):
-        return f"unresolved:{place.country_code}:{_fold(place.name)}"
+    if place.id.startswith("unresolved:"):  # its country is a guess from the article: not part of the key
+        return f"unresolved:{_fold(place.name)}"
     return place.id
 
 
@@ -95,7 +97,9 @@ def place_level(place_key_: str, place_name: str | None, province: str | None, c
         return NONE
     if place_key_.startswith("unresolved:"):
         return LOCAL
-    if precision == "country" or (place_name and place_name == country):
+    if precision:  # the gazetteer's word: Kabul the city is a place, Kabul the province a province
+        return {"country": COUNTRY, "province": PROVINCE}.get(precision, LOCAL)
+    if place_name and place_name == country:
         return COUNTRY
     if place_name and place_name == province:
         return PROVINCE
@@ -238,8 +242,8 @@ class EventState:
 
 def plan(claims: Sequence[Claim], events: list[EventState], window_days: float) -> list[int | None]:
     """Rules 1–6 over a batch: for each claim the index in ``events`` of the event it belongs to, or None for a
-    mention that stays unclustered (rule 3). ``events`` holds the stored candidates on entry; events the batch
-    opens are appended, and an event a finer place joins takes that place (``refine``). Claims are taken
+    mention that stays unclustered (rule 3). ``events`` holds the stored candidates on entry; events the
+    batch opens are appended, and an event a finer place joins takes that place (``refine``). Claims are taken
     article by article, placed ones first, so a claim with no place can join its own article's event."""
     order = sorted(range(len(claims)), key=lambda i: (claims[i].article or 0, not claims[i].place_key, i))
     result: list[int | None] = [None] * len(claims)

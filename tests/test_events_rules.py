@@ -128,3 +128,18 @@ def test_rule2_over_a_batch_a_country_event_takes_the_finer_place_of_a_later_rep
     events = [country]
     assert plan([fine], events, 3) == [0]
     assert (country.place_key, country.place_name, country.place_from) == ("TJ-GB-ISH", "Ishkoshim", 0)
+
+
+def test_rule2_a_city_named_as_its_province_is_inside_the_province():
+    """Kabul the city (precision 'place') lies inside Kabul the province: the names are equal, the levels not."""
+    province = Ev("territorial", "captured", "AF01", "Kabul", "Kabul", "Afghanistan", "AF", "province", "Taliban")
+    city = claim(key="AF0101", name="Kabul", province="Kabul", precision="place", actor="Taliban")
+    assert same_event(city, province, 3)
+
+
+def test_rule1_fleeing_withdrawing_and_surrendering_are_one_movement():
+    crossing = Ev("troop_movement", "crossed_border", "TJ-GB", "Gorno-Badakhshan", "Gorno-Badakhshan", "Tajikistan",
+                  "TJ", "province")
+    assert same_event(claim("troop_movement", "surrendered", "TJ-GB", "Gorno-Badakhshan", "Gorno-Badakhshan",
+                            "Tajikistan", "TJ", "province"), crossing, 3)
+
