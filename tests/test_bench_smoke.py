@@ -11,7 +11,7 @@ import pytest
 from bench.world import AEB_PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = {"pages", "baseline_pages_per_s", "pipeline_pages_per_s", "ratio", "rerun_seconds", "peak_rss_mb", "db",
+KEYS = {"pages", "default_extract_pages_per_s", "ratio_default_extract", "baseline_pages_per_s", "pipeline_pages_per_s", "ratio", "rerun_seconds", "peak_rss_mb", "db",
         "cores"}
 
 
@@ -26,6 +26,6 @@ def test_bench_runs_and_prints_the_json_line():
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert KEYS <= result.keys()
     assert result["pages"] == 10 and result["db"] == "sqlite"
-    assert result["baseline_pages_per_s"] > 0 and result["pipeline_pages_per_s"] > 0
+    assert result["default_extract_pages_per_s"] > 0 and result["baseline_pages_per_s"] > 0 and result["pipeline_pages_per_s"] > 0
     assert result["rerun_seconds"] > 0 and result["peak_rss_mb"] > 0
     assert "10 / " in proc.stdout  # every page stored ("articles stored / flagged" row)
