@@ -111,6 +111,8 @@ class FeedConfig(_Strict):
     language: str | None = None
     tags: list[str] = Field(default_factory=list)
     enabled: bool = True
+    # a news-search feed (items are other outlets' articles); detected by host for news.google.com / bing.com
+    aggregator: Literal["google", "bing"] | None = None
 
     @field_validator("url")
     @classmethod
@@ -198,6 +200,26 @@ class PipelineConfig(_Strict):
     feed_backoff_max: Annotated[float, Field(ge=0)] = 6 * 3600.0
 
 
+class AggregatorsConfig(_Strict):
+    """News-search feeds. ``google_resolver``: an optional service of your own that turns a Google News
+    article link into the publisher's URL: a URL with ``{url}`` where the (percent-encoded) Google link goes;
+    it answers 200 with the publisher's URL as its body. Without it, Google items are headline-only."""
+
+    google_resolver: str | None = None
+
+    @field_validator("google_resolver")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "{url}" not in value:
+            raise ValueError("must contain {url} where the Google News link goes")
+        problem = http_url_problem(value.replace("{url}", "x"))
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
 class EventsConfig(_Strict):
     window_days: Annotated[float, Field(gt=0)] = 3.0  # mentions within this window can be one event
 
@@ -217,6 +239,7 @@ class Config(_Strict):
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
+    aggregators: AggregatorsConfig = Field(default_factory=AggregatorsConfig)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     source: str | None = None  # where this config came from (for messages)
 

@@ -6,6 +6,7 @@ feedparser never does HTTP here: it gets the bytes and the response headers the 
 from __future__ import annotations
 
 import calendar
+import html
 import io
 import json
 import re
@@ -32,6 +33,14 @@ class FeedEntry:
     summary: str = ""  # plain text
     published: datetime | None = None
     author: str | None = None
+    # the item's own <source url="…">Name</source> (RSS 2.0; Google News) or <News:Source> (Bing News)
+    source_name: str | None = None
+    source_url: str | None = None
+    # set for items of news-search feeds (borderwatch.aggregators): who published it, and how we reached it
+    publisher: str | None = None  # the publisher's name
+    publisher_site: str | None = None  # the publisher's site (host without www.): the article's source
+    via: str | None = None  # "google" | "bing"
+    headline_only: bool = False  # the publisher's URL is unknown: title and snippet only, no page fetched
 
 
 @dataclass(slots=True)
@@ -41,8 +50,8 @@ class ParsedFeed:
     problem: str | None = None  # a bozo feed that still had entries: what was wrong
 
 
-def _plain(html: str) -> str:
-    return " ".join(_TAGS.sub(" ", html or "").split())
+def _plain(markup: str) -> str:
+    return " ".join(html.unescape(_TAGS.sub(" ", markup or "")).split())
 
 
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
@@ -72,7 +81,8 @@ def _iso(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _entry(link, base_url: str | None, guid, title, summary, published: datetime | None, author) -> FeedEntry | None:
+def _entry(link, base_url: str | None, guid, title, summary, published: datetime | None, author,
+           source_name=None, source_url=None) -> FeedEntry | None:
     """One entry from a feed's (untrusted, loosely typed) fields; None when its link is missing or malformed."""
     if not isinstance(link, str) or not link.strip():
         return None
@@ -83,7 +93,9 @@ def _entry(link, base_url: str | None, guid, title, summary, published: datetime
         return None
     return FeedEntry(guid=str(guid or link)[:1000], url=link, canonical_url=canonical, title=_plain(str(title or "")),
                      summary=_plain(str(summary or "")), published=published,
-                     author=str(author) if author else None)
+                     author=str(author) if author else None,
+                     source_name=(_plain(source_name)[:300] or None) if isinstance(source_name, str) else None,
+                     source_url=(source_url.strip()[:1000] or None) if isinstance(source_url, str) else None)
 
 
 def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_url: str | None = None,
@@ -124,8 +136,10 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_ur
         summary = item.get("summary") or ""
         if not summary and item.get("content"):
             summary = item["content"][0].get("value", "")
+        source = item.get("source") if isinstance(item.get("source"), dict) else {}
         entry = _entry(link, base_url, item.get("id") or item.get("guid"), item.get("title"), summary,
-                       _when(item.get("published_parsed") or item.get("updated_parsed")), item.get("author"))
+                       _when(item.get("published_parsed") or item.get("updated_parsed")), item.get("author"),
+                       source.get("title") or item.get("news_source"), source.get("href"))
         if entry is not None:
             entries.append(entry)
     if not entries:

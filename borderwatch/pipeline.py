@@ -13,9 +13,10 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from borderwatch.config import Config
+from borderwatch import aggregators
+from borderwatch.config import Config, http_url_problem
 from borderwatch.detect.types import Detection
 from borderwatch.errors import BlockedURLError, FeedParseError, FetchError
 from borderwatch.extract import Extracted, PageJob, PageResult, analyse_page, content_hash
@@ -36,6 +37,7 @@ class FeedRequest:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    aggregator: str | None = None  # "google" | "bing": a news-search feed (borderwatch.aggregators)
 
 
 @dataclass(slots=True)
@@ -68,6 +70,7 @@ class PageTask:
     entry: FeedEntry
     language: str | None = None
     also_listed: list[tuple[int, FeedEntry]] = field(default_factory=list)  # other feeds' entries, same URL
+    replaces: int | None = None  # a headline-only article of the same story, completed by this page
 
 
 @dataclass(slots=True)
@@ -78,9 +81,10 @@ class ArticleRecord:
     entry: FeedEntry
     final_url: str | None
     http_status: int | None
-    fetch_status: str  # ok | extraction_failed | fetch_failed | blocked | unsupported | analysis_failed
+    fetch_status: str  # ok | extraction_failed | fetch_failed | blocked | unsupported | analysis_failed | headline_only
     fetch_error: str | None
     result: PageResult
+    replaces: int | None = None  # see PageTask.replaces
 
 
 async def fetch_feeds(config: Config, requests: Sequence[FeedRequest], trusted_urls: Sequence[str]) -> list[FeedOutcome]:
@@ -109,6 +113,8 @@ async def _fetch_feed(fetcher: Fetcher, req: FeedRequest, config: Config) -> Fee
     except Exception as exc:  # a parser bug on one feed's bytes must not stop the other feeds: record it
         return FeedOutcome(req.feed_id, resp.status, error=f"unusable feed: {type(exc).__name__}: {exc}"[:500],
                            seconds=loop.time() - started)
+    if req.aggregator:  # other outlets' articles: credited to their publishers, links unwrapped
+        parsed.entries = [e for e in (aggregators.attribute(e, req.aggregator, req.url) for e in parsed.entries) if e]
     return FeedOutcome(req.feed_id, resp.status, resp.headers.get("etag"), resp.headers.get("last-modified"),
                        parsed, seconds=loop.time() - started)
 
@@ -130,20 +136,12 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
             html: bytes | None = None
             status = final_url = encoding = None
             fetch_status, error = "ok", None
-            try:
-                # left compressed: the worker decodes it, off this process's CPU
-                resp = await fetcher.get(entry.url, accept=PAGE_ACCEPT, decode=False)
-                status, final_url = resp.status, resp.url
-                if resp.content_type not in HTML_TYPES:
-                    fetch_status, error = "unsupported", f"not an HTML page: {resp.content_type}"
-                else:
-                    html, encoding = resp.content, resp.headers.get("content-encoding")
-            except BlockedURLError as exc:
-                fetch_status, error = "blocked", str(exc)
-            except FetchError as exc:
-                fetch_status, error, status = "fetch_failed", str(exc), exc.status
-            except Exception as exc:  # whatever one page does, the batch goes on: keep the entry, say why
-                fetch_status, error = "fetch_failed", f"{type(exc).__name__}: {exc}"[:500]
+            if entry.headline_only and config.aggregators.google_resolver and entry.via == aggregators.GOOGLE:
+                entry, error = await _resolve(fetcher, config.aggregators.google_resolver, entry)
+            if entry.headline_only:  # the publisher's URL is unknown: the aggregator's page is never fetched
+                fetch_status = "headline_only"
+            else:
+                html, status, final_url, encoding, fetch_status, error = await _fetch_page(fetcher, entry.url)
             job = PageJob(index, html, final_url or entry.url, entry.title, entry.summary, task.language,
                           entry.published.isoformat() if entry.published else None, encoding)
             try:
@@ -155,7 +153,7 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
                 fetch_status, error = "analysis_failed", result.extracted.error
             if fetch_status == "ok" and result.source == "feed_summary":
                 fetch_status, error = "extraction_failed", result.extracted.error
-            return ArticleRecord(task.feed_id, entry, final_url, status, fetch_status, error, result)
+            return ArticleRecord(task.feed_id, entry, final_url, status, fetch_status, error, result, task.replaces)
 
         order = interleave_hosts(range(len(tasks)), key=lambda i: urlsplit(tasks[i].entry.url).hostname or "")
         records: list[ArticleRecord | None] = [None] * len(tasks)
@@ -166,6 +164,43 @@ async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Exe
 
         await asyncio.gather(*(keep(i) for i in order))
         return [r for r in records if r is not None]
+
+
+async def _fetch_page(fetcher: Fetcher, url: str):
+    """(html as sent, HTTP status, final URL, content encoding, fetch status, error) for one page."""
+    html = status = final_url = encoding = None
+    fetch_status, error = "ok", None
+    try:
+        # left compressed: the worker decodes it, off this process's CPU
+        resp = await fetcher.get(url, accept=PAGE_ACCEPT, decode=False)
+        status, final_url = resp.status, resp.url
+        if resp.content_type not in HTML_TYPES:
+            fetch_status, error = "unsupported", f"not an HTML page: {resp.content_type}"
+        else:
+            html, encoding = resp.content, resp.headers.get("content-encoding")
+    except BlockedURLError as exc:
+        fetch_status, error = "blocked", str(exc)
+    except FetchError as exc:
+        fetch_status, error, status = "fetch_failed", str(exc), exc.status
+    except Exception as exc:  # whatever one page does, the batch goes on: keep the entry, say why
+        fetch_status, error = "fetch_failed", f"{type(exc).__name__}: {exc}"[:500]
+    return html, status, final_url, encoding, fetch_status, error
+
+
+async def _resolve(fetcher: Fetcher, template: str, entry: FeedEntry) -> tuple[FeedEntry, str | None]:
+    """Ask the configured resolver for a Google News item's publisher URL: (the entry fetched there, None), or
+    (the headline-only entry, why the resolver did not help)."""
+    try:
+        resp = await fetcher.get(template.replace("{url}", quote(entry.url, safe="")), trusted=True,
+                                 accept="text/plain, */*;q=0.5")
+    except FetchError as exc:
+        return entry, f"resolver failed: {exc}"
+    target = resp.content.decode("utf-8", "replace").strip()
+    problem = http_url_problem(target) if target else "empty answer"
+    resolved = None if problem else aggregators.resolved(entry, target)
+    if resolved is None:
+        return entry, f"resolver gave no publisher URL ({problem or 'malformed URL'})"
+    return resolved, None
 
 
 def interleave_hosts(items: Iterable[T], key: Callable[[T], str]) -> list[T]:

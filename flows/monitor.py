@@ -18,6 +18,7 @@ from prefect.exceptions import MissingContextError
 from prefect.utilities.annotations import quote
 from sqlalchemy import select
 
+from borderwatch.aggregators import aggregator_for, entry_story_key
 from borderwatch.alerts import (
     message_format,
     period,
@@ -30,6 +31,7 @@ from borderwatch.alerts import (
 )
 from borderwatch.config import Config, load_config
 from borderwatch.extract import make_pool
+from borderwatch.feeds import FeedEntry
 from borderwatch.pipeline import FeedOutcome, FeedRequest, PageTask, fetch_and_analyse, fetch_feeds
 from borderwatch.redact import redact_text
 from borderwatch.report import render_pass_report
@@ -69,7 +71,9 @@ def fetch_feeds_task(config: Config, db: Database) -> tuple[list[FeedOutcome], d
         feeds = store.sync_feeds(s, config.feeds)
     now = store.utcnow()
     due = [f for f in feeds if store.is_due(f, now)]
-    requests = [FeedRequest(f.id, f.url, f.etag, f.last_modified) for f in due]
+    declared = {c.url: c.aggregator for c in config.feeds}
+    requests = [FeedRequest(f.id, f.url, f.etag, f.last_modified, aggregator_for(f.url, declared.get(f.url)))
+                for f in due]
     outcomes = asyncio.run(fetch_feeds(config, requests, [f.url for f in feeds]))
     names = {f.id: f.name for f in due}
     for o in outcomes:
@@ -91,8 +95,8 @@ def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome]
     with db.session() as s:
         fresh_by_feed = {o.feed_id: store.new_entries(s, o.feed_id, o.entries) for o in outcomes if o.ok}
         known = store.known_articles(s, (e.canonical_url for es in fresh_by_feed.values() for e in es))
-        claimed: dict[str, PageTask] = {}
-        entry_rows = []
+        stories = store.known_stories(s, (entry_story_key(e) for es in fresh_by_feed.values() for e in es))
+        listed: list[tuple[int, FeedEntry]] = []
         for o in outcomes:
             feed = feeds[o.feed_id]
             fresh = fresh_by_feed.get(o.feed_id, [])
@@ -111,14 +115,29 @@ def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome]
             summary.feeds_not_modified += o.status == 304
             if o.parsed and o.parsed.problem:
                 logger.info("feed %s is malformed but usable: %s", feed.name, o.parsed.problem)
-            for entry in fresh:
-                if entry.canonical_url in known:  # another feed's article, stored before: remember the entry
-                    entry_rows.append((o.feed_id, entry, known[entry.canonical_url]))
-                elif entry.canonical_url in claimed:  # listed twice in this run: fetched once, remembered twice
-                    claimed[entry.canonical_url].also_listed.append((o.feed_id, entry))
-                else:
-                    claimed[entry.canonical_url] = task = PageTask(o.feed_id, entry, feed.language)
-                    tasks.append(task)
+            listed += [(o.feed_id, e) for e in fresh]
+        claimed: dict[str, PageTask] = {}  # by canonical URL
+        claimed_stories: dict[str, PageTask] = {}  # pages to fetch, by story key
+        entry_rows = []
+        # pages with a URL first: a headline-only item of the same story then joins the page
+        for feed_id, entry in sorted(listed, key=lambda fe: fe[1].headline_only):
+            key = entry_story_key(entry)
+            story = stories.get(key) if key else None
+            if entry.canonical_url in known:  # another feed's article, stored before: remember the entry
+                entry_rows.append((feed_id, entry, known[entry.canonical_url]))
+            elif entry.canonical_url in claimed:  # listed twice in this run: fetched once, remembered twice
+                claimed[entry.canonical_url].also_listed.append((feed_id, entry))
+            elif entry.headline_only and story:  # a headline of a story stored before
+                entry_rows.append((feed_id, entry, story[0]))
+            elif entry.headline_only and key in claimed_stories:  # ... or fetched in this run
+                claimed_stories[key].also_listed.append((feed_id, entry))
+            else:
+                replaces = stories.pop(key)[0] if story and story[1] else None  # completes a headline-only one
+                claimed[entry.canonical_url] = task = PageTask(feed_id, entry, feeds[feed_id].language,
+                                                               replaces=replaces)
+                if key and not entry.headline_only:
+                    claimed_stories.setdefault(key, task)
+                tasks.append(task)
         store.record_entries(s, entry_rows)
     summary.entries_new = len(tasks)
     return tasks, deferred

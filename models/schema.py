@@ -109,12 +109,18 @@ class Article(Base):
     text: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     text_source: Mapped[str] = mapped_column(String(20))  # trafilatura | feed_summary
-    fetch_status: Mapped[str] = mapped_column(String(20))  # ok | extraction_failed | fetch_failed | blocked
+    # ok | extraction_failed | fetch_failed | blocked | unsupported | analysis_failed | headline_only (a news-search
+    # item whose publisher URL is unknown: title, snippet and publisher only; its page was never fetched)
+    fetch_status: Mapped[str] = mapped_column(String(20))
     fetch_error: Mapped[str | None] = mapped_column(Text)
     http_status: Mapped[int | None]
     relevant: Mapped[bool] = mapped_column(Boolean, default=False)
     relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
     fetched_at: Mapped[datetime]
+    publisher: Mapped[str | None] = mapped_column(Text)  # named by a news-search feed (Google / Bing News)
+    source: Mapped[str | None] = mapped_column(Text)  # the publisher's site (host without www.), never an aggregator
+    via: Mapped[str | None] = mapped_column(String(16))  # google | bing: reached through a news-search feed
+    story_key: Mapped[str | None] = mapped_column(String(40), index=True)  # site + normalised title (aggregators)
 
 
 class Event(Base):

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from borderwatch.aggregators import entry_story_key
 from borderwatch.alerts import CountClaim, EventSummary, SourceRef, period
 from borderwatch.config import AlertChannelConfig, FeedConfig, PipelineConfig
 from borderwatch.events import Claim, EventState, family, place_key, plan
@@ -147,6 +149,26 @@ def known_articles(session: Session, urls: Iterable[str]) -> dict[str, int]:
     return out
 
 
+def known_stories(session: Session, keys: Iterable[str | None]) -> dict[str, tuple[int, bool]]:
+    """Story key -> (article id, whether that article is headline-only) for the stories already stored (the
+    oldest article of each story)."""
+    out: dict[str, tuple[int, bool]] = {}
+    for chunk in _chunks(sorted({k for k in keys if k}), 500):
+        rows = session.execute(select(Article.story_key, Article.id, Article.fetch_status)
+                               .where(Article.story_key.in_(chunk)).order_by(Article.id))
+        for key, id_, status in rows:
+            out.setdefault(key, (id_, status == "headline_only"))
+    return out
+
+
+def article_source(rec: ArticleRecord) -> str | None:
+    """The article's source: the site of the page fetched, or of the page listed; for a headline-only item of a
+    news-search feed, the publisher's site it names (None when it names none: never the aggregator)."""
+    if rec.final_url or not rec.entry.headline_only:
+        return source_of(rec.final_url or rec.entry.url)
+    return rec.entry.publisher_site
+
+
 def record_entries(session: Session, rows: Sequence[tuple[int, FeedEntry, int | None]]) -> None:
     """Remember (feed, GUID) -> article; duplicates from a concurrent run are ignored."""
     if not rows:
@@ -159,7 +181,7 @@ def record_entries(session: Session, rows: Sequence[tuple[int, FeedEntry, int | 
 
 def save_articles(session: Session, records: Sequence[ArticleRecord]) -> list[tuple[int, ArticleRecord]]:
     """Insert articles (skipping URLs another run stored first) and their mentions. Returns (id, record) of
-    the articles this call inserted, in the order of ``records``.
+    the articles this call inserted (or completed: see ``ArticleRecord.replaces``), in the order of ``records``.
 
     One multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per 500 articles (SQLAlchemy's
     "insertmanyvalues"), not a statement and a round trip per article."""
@@ -168,33 +190,56 @@ def save_articles(session: Session, records: Sequence[ArticleRecord]) -> list[tu
     stmt = _insert(session, Article).on_conflict_do_nothing(index_elements=["url"]).returning(Article.id, Article.url)
     for i in range(0, len(records), 500):
         chunk = records[i:i + 500]
-        rows = []
+        rows, fresh = [], []
         for rec in chunk:
             res = rec.result
-            rows.append(dict(
+            row = dict(
                 url=rec.entry.canonical_url, final_url=rec.final_url, feed_id=rec.feed_id,
                 title=(res.title or None), author=res.extracted.author or rec.entry.author,
                 published_at=rec.entry.published or _parse_date(res.extracted.published),
                 language=res.language, site_name=res.extracted.site_name, text=res.text,
                 content_hash=res.content_hash, text_source=res.source, fetch_status=rec.fetch_status,
                 fetch_error=rec.fetch_error, http_status=rec.http_status, relevant=res.detection.relevant,
-                relevance_score=res.detection.score, fetched_at=now,
-            ))
-        ids = {url: article_id for article_id, url in session.execute(stmt, rows)}
-        for rec, row in zip(chunk, rows, strict=True):
+                relevance_score=res.detection.score, fetched_at=now, publisher=rec.entry.publisher,
+                source=article_source(rec), via=rec.entry.via, story_key=entry_story_key(rec.entry),
+            )
+            if rec.replaces is not None and _complete_headline(session, rec.replaces, row):
+                inserted.append((rec.replaces, rec))
+                _save_mentions(session, rec.replaces, rec, row["published_at"] or now, now, row["source"])
+                continue
+            rows.append(row)
+            fresh.append(rec)
+        ids = {url: article_id for article_id, url in session.execute(stmt, rows)} if rows else {}
+        for rec, row in zip(fresh, rows, strict=True):
             article_id = ids.pop(row["url"], None)
             if article_id is None:
                 continue  # stored before (by a concurrent run), or twice in ``records``: the first one counts
             inserted.append((article_id, rec))
-            _save_mentions(session, article_id, rec, row["published_at"] or now, now)
+            _save_mentions(session, article_id, rec, row["published_at"] or now, now, row["source"])
     return inserted
 
 
-def _save_mentions(session: Session, article_id: int, rec: ArticleRecord, published: datetime, now: datetime) -> None:
+def _complete_headline(session: Session, article_id: int, row: dict) -> bool:
+    """Turn a headline-only article into the full one, in place (its entries, mentions and events stay): the
+    outlet's own feed listed the same story. False when it is not headline-only any more (another run
+    completed it) or the full article's URL is stored already."""
+    # the first feed and the aggregator it came through stay; what the page says replaces the headline
+    values = {k: v for k, v in row.items() if k not in ("feed_id", "via", "story_key")}
+    try:
+        with session.begin_nested():
+            done = session.execute(update(Article).where(Article.id == article_id,
+                                                         Article.fetch_status == "headline_only")
+                                   .values(**values).execution_options(synchronize_session=False)).rowcount
+    except IntegrityError:
+        return False
+    return bool(done)
+
+
+def _save_mentions(session: Session, article_id: int, rec: ArticleRecord, published: datetime, now: datetime,
+                   source: str | None) -> None:
     detection = rec.result.detection
     if not detection.relevant or not detection.events:
         return
-    source = source_of(rec.final_url or rec.entry.url)
     seen: set[tuple[str, str, str]] = set()
     values = []
     for ev in detection.events:
