@@ -146,8 +146,7 @@ def render_event(ev: EventSummary, fmt: str) -> tuple[str, str]:
     link = map_link(ev.lat, ev.lon)
     if link:
         lines.append(f"{label('Map')}: {link}")
-    if ev.actor:
-        lines.append(f"{label('Actor')}: {esc(ev.actor)}")
+    lines.append(f"{label('Actor')}: {esc(ev.actor) if ev.actor else 'not named in the reports'}")
     if ev.counts:
         lines.append(f"{label('Counts as claimed')}:")
         lines += [f"{'-' if md else '  -'} {_count_line(c, esc)}" for c in ev.counts]

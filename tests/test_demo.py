@@ -1,13 +1,29 @@
 """`borderwatch demo`: the real pipeline over the bundled world; the second pass finds nothing and sends nothing."""
 
+import json
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
+import borderwatch.demo
 from borderwatch.demo.runner import run_demo
 from borderwatch.errors import UsageError
 from models.db import Database
-from models.schema import Article, Event, Feed
+from models.schema import Alert, Article, Event, Feed
 from tests.conftest import free_port
+
+
+def expected_alerts() -> list[tuple[str, str, str, str | None]]:
+    """The table of alerts in the demo world's EXPECTED.md: (kind, subtype, place, actor or None)."""
+    text = (Path(borderwatch.demo.__file__).parent / "world" / "EXPECTED.md").read_text(encoding="utf-8")
+    table = text.split("<!-- alerts:begin -->")[1].split("<!-- alerts:end -->")[0].strip().splitlines()[2:]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in table]
+    return [(kind, subtype, place, None if actor == "—" else actor) for _n, kind, subtype, place, actor, *_ in rows]
+
+
+def test_expected_md_lists_sixteen_alerts():
+    assert len(expected_alerts()) == 16 and len(set(expected_alerts())) == 16
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -19,20 +35,21 @@ def test_demo_twice(tmp_path, monkeypatch):
     assert first["feeds_fetched"] == 5 and first["feeds_failed"] == 0
     assert first["articles_stored"] == 20  # 23 feed items, 20 distinct articles after URL canonicalisation
     assert first["articles_flagged"] >= 12
-    assert first["alerts_sent"] >= 5 and first["alerts_failed"] == 0
+    assert first["alerts_failed"] == 0
     assert len(first["delivered"]) == first["alerts_sent"]
-    sink = (tmp_path / "borderwatch" / "demo-alerts.jsonl").read_text()
-    assert sink.count("\n") == first["alerts_sent"]
+    sink = [json.loads(line) for line in (tmp_path / "borderwatch" / "demo-alerts.jsonl").read_text().splitlines()]
+    assert len(sink) == first["alerts_sent"]
 
     db = Database(db_url)
     with db.session() as s:
-        events = list(s.scalars(select(Event)))
+        alerted = s.execute(select(Event.kind, Event.subtype, Event.place_name, Event.actor)
+                            .join(Alert, Alert.event_id == Event.id).where(Alert.status == "sent")).all()
     db.dispose()
-    subtypes = {(e.kind, e.subtype) for e in events}
-    assert ("territorial", "captured") in subtypes and ("territorial", "retaken") in subtypes
-    assert ("troop_movement", "crossed_border") in subtypes and ("troop_movement", "returned") in subtypes
-    places = {e.place_name for e in events if e.kind == "territorial"}
-    assert "Khandud" in places  # Wakhan's district centre, named in the articles: the finest place wins
+    assert sorted(map(tuple, alerted), key=str) == sorted(expected_alerts(), key=str)  # exactly, not a lower bound
+    for message in sink:  # where, who, why and from whom, in every alert
+        body = message["message"]
+        assert "Place: " in body and "place not named" not in body and "Actor: " in body
+        assert 'Evidence: "' in body and "Sources:\n- " in body
 
     second = run_demo(port=port, database_url=db_url)
     assert second["entries_new"] == 0 and second["articles_stored"] == 0

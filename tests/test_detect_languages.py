@@ -10,6 +10,7 @@ The sentences live in ``tests/detect_cases/<code>.toml`` (written for this proje
     place = "Yamgan"                    # optional (expect = true): an event of the rule is placed there
     count = 280                         # optional: an event of the rule carries this count
     subtype = "retaken"                 # optional: an event of the rule has this subtype
+    actor = "Taliban"                   # optional: an event of the rule names this actor
 """
 
 from __future__ import annotations
@@ -71,12 +72,15 @@ def test_case(item):
         assert case["count"] in {e.count for e in mine}
     if "subtype" in case:
         assert case["subtype"] in {e.subtype for e in mine}
+    if "actor" in case:
+        assert case["actor"] in {a for e in mine for a in e.actors}, f"actors {[e.actors for e in mine]}"
     assert all(e.checks for e in mine), "every event records the checks it passed"
 
 
 def test_cases_name_only_known_keys():
     for _code, case in CASES:
-        assert set(case) <= {"rule", "text", "expect", "place", "count", "subtype", "language", "published", "note"}, case
+        assert set(case) <= {"rule", "text", "expect", "place", "count", "subtype", "actor", "language", "published",
+                             "note"}, case
 
 
 # ------------------------------------------------------------------------------------------ the schema
