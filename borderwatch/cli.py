@@ -111,15 +111,25 @@ def run(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt 
     _database(cfg).dispose()  # migrate and connect before Prefect starts: a database that is down is one line
     if database_url or ctx.find_root().params.get("database_url"):
         os.environ[ENV_DATABASE_URL] = cfg.database_url  # the flow reads the config by path: hand it the option
+    from contextlib import nullcontext
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from flows.monitor import monitor
+    from flows.prefect_api import api_problem, configured_api_url, temporary_server
     from models.db import describe_error
 
+    prefect = nullcontext()
+    api_url = configured_api_url()
+    if api_url and (problem := api_problem(api_url)):  # the pass is not lost: it runs on a temporary server
+        typer.echo(f"borderwatch: warning: no Prefect server answers at {redact_url(api_url)} ({problem}); "
+                   "this pass runs on a temporary Prefect server", err=True)
+        prefect = temporary_server()
     try:
         # by path, not as an object: Prefect records flow-run parameters (shown in its UI), and the Config
         # object carries the database and alert URLs with their passwords
-        summary = monitor(config_path=_config_path(ctx, config))
+        with prefect:
+            summary = monitor(config_path=_config_path(ctx, config))
     except BorderwatchError as exc:
         raise _fail(exc) from None
     except SQLAlchemyError as exc:  # lost mid-run (restart, failover): what was committed stays; rerun resumes
@@ -144,7 +154,13 @@ def serve(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOp
     if database_url or ctx.find_root().params.get("database_url"):
         os.environ[ENV_DATABASE_URL] = cfg.database_url  # inherited by the flow runs, never a run parameter
     from flows.monitor import serve_monitor
+    from flows.prefect_api import START_HINT, api_problem, configured_api_url
 
+    api_url = configured_api_url()
+    if not api_url:
+        raise _fail(f"`serve` schedules runs on a Prefect server and none is set: {START_HINT}", 2)
+    if problem := api_problem(api_url):
+        raise _fail(f"no Prefect server answers at {redact_url(api_url)} ({problem}): {START_HINT}", 2)
     path = _config_path(ctx, config) or (str(Path(cfg.source).resolve()) if os.environ.get(ENV_CONFIG) else None)
     serve_monitor(path, cron=cron, timezone=timezone, name=name)
 
