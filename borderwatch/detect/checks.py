@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the engine's article and sentence objects
     Article = Any
     Sentence = Any
 
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’ʻ‘`][^\W\d_]+)*")
 # subtypes of troop movements that report people moving (not a posture: deployments, drills, alerts)
 MOVES = frozenset({"crossed_border", "returned", "surrendered", "defected", "withdrawal", "refugees_crossing"})
 # moves that cannot be part of a drill and are not reported about the past as news
@@ -79,12 +80,16 @@ class Frame:
 
     def cue(self, name: str, a: int, b: int) -> bool:
         """Whether cue ``name`` matches inside ``s[a:b]`` (the slice as its own string)."""
-        rx = self.lex.cue(name)
+        sent = self.sent
+        rx = sent.lex.cue(name)
         if rx is None:
             return False
-        a, b = max(0, a), min(len(self.s), b)
-        low = self.low
-        return search_lower(rx, self.s[a:b], low[a:b] if low is not None else None)
+        s = sent.text
+        a, b = max(0, a), min(len(s), b)
+        if not sent.may_hold(name, a, b):
+            return False
+        low = sent.lower()
+        return search_lower(rx, s[a:b], low[a:b] if low is not None else None)
 
     def cue_match(self, name: str, pos: int, text: str | None = None) -> re.Match | None:
         rx = self.lex.cue(name)
@@ -317,7 +322,7 @@ def abroad(f: Frame) -> bool:
         if am is not None:
             after = [mm for mm in f.sent.places if am.start() <= mm.start - f.sent.start < f.t0] + after
     if am:
-        for w in re.findall(r"[^\W\d_]+(?:['’ʻ‘`][^\W\d_]+)*", am.group(0)):
+        for w in _LETTERS.findall(am.group(0)):
             cc = country_code_of(w)
             if cc:
                 f.dest_cc = cc
@@ -408,12 +413,17 @@ NEEDS: dict[str, Callable[[Frame], bool]] = {
 PLACE_NEEDS = frozenset({"placeish", "named_place"})
 
 
+# id(rule) -> (rule, the vetoes it does not skip, in order); the rule is kept so that its id is not reused
+_RULE_VETOES: dict[int, tuple[Rule, tuple[tuple[str, Callable[[Frame], bool | None]], ...]]] = {}
+
+
 def run_vetoes(f: Frame) -> bool:
     """Run every veto the frame does not skip, in order; True when one vetoes (``f.passed`` lists those passed)."""
-    skip = f.rule.skip
-    for name, check in VETOES.items():
-        if name in skip:
-            continue
+    got = _RULE_VETOES.get(id(f.rule))
+    if got is None:
+        skip = f.rule.skip
+        got = _RULE_VETOES[id(f.rule)] = (f.rule, tuple((n, c) for n, c in VETOES.items() if n not in skip))
+    for name, check in got[1]:
         got = check(f)
         if got:
             return True

@@ -42,9 +42,10 @@ from .places import (
 )
 from .sentences import split_sentences
 from .types import ALERT_KINDS, Detection, EventMention
-from .vocab import FeatureTable, StemSet, tokens
+from .vocab import MARKS, FeatureTable, StemSet, tokens
 
 _FALL_OF_KABUL = date(2021, 8, 15)
+_TOKEN_CHAR = re.compile(f"[^\\W_]|[{MARKS}]|['’-]")  # a character that may be inside a token (vocab.TOKEN_RE)
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-\d\d(?:-\d\d)?\b")
 _TERRITORIAL_PLACE_KINDS = frozenset({"district", "province", "town", "crossing", "city", "village", "place", "region"})
 RELEVANCE_THRESHOLD = 0.5
@@ -103,9 +104,8 @@ def _features(lang: str) -> _Features:
                      tuple(rule_bits))
 
 
-@cache
 def _twin(rule: Rule):
-    return twin_of(rule.trigger)
+    return twin_of(rule.trigger)  # (not cached by rule: hashing a Rule hashes its compiled patterns)
 
 
 @dataclass(slots=True)
@@ -161,6 +161,25 @@ class _Sentence:
                 got = search_lower(rx, self.text, self.lower())
             self._memo[cue] = got
         return got
+
+    def may_hold(self, cue: str, a: int, b: int) -> bool:
+        """Whether ``s[a:b]`` (searched as its own string) may hold a match of ``cue``: False when none of the words
+        one of which every match holds starts a token of the slice. The slice's tokens are the sentence's, except
+        that the first may be the tail of a word cut at ``a`` (looked up on its own) and the last the head of a
+        word cut at ``b`` (a word prefix it starts with, the whole word starts with too). Languages with clitics
+        glued to words always search (their table strips a clitic only from a word that matches nothing)."""
+        bit = self.feats.cue_bits.get(cue)
+        if bit is None or self.bits & bit or self.lex.clitics:
+            return True
+        s = self.text
+        if 0 < a < b and _TOKEN_CHAR.match(s, a - 1) and _TOKEN_CHAR.match(s, a):
+            key = ("head", a, min(b, a + 80))
+            mask = self._memo.get(key)
+            if mask is None:
+                head = tokens(s[a:key[2]])
+                mask = self._memo[key] = self.feats.table[head[0]] if head else 0
+            return bool(mask & bit)
+        return False
 
     def lower(self) -> str | None:
         """The sentence lower-cased, when that keeps every offset (None otherwise); computed once."""
@@ -374,13 +393,15 @@ def _lower(s: str) -> str | None:
     return low if len(low) == len(s) else None
 
 
-def _clause_start(lex: Lexicon, s: str, pos: int, limit: int) -> int:
+def _clause_start(lex: Lexicon, s: str, pos: int, limit: int, low: str | None | bool = False) -> int:
+    """Where the clause holding ``pos`` starts (at most ``limit`` characters back); ``low``: ``s`` lower-cased,
+    when the caller has it."""
     lo = max(0, pos - limit)
     last = lo
     rx = lex.cue("clause_break")
     if rx is None:
         return last
-    for _, b in spans_lower(rx, twin_of(rx), s, _lower(s), lo, pos):
+    for _, b in spans_lower(rx, twin_of(rx), s, _lower(s) if low is False else low, lo, pos):
         last = b
     return last
 
@@ -466,7 +487,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     while t1 < len(s) and s[t1 - 1].isalnum() and s[t1].isalnum():  # alternations stop at the shortest form ("captur(e|ed)")
         t1 += 1
     f = checks.Frame(art, sent, rule, t0, t1, rule.subtype, lo=max(0, t0 - rule.before),
-                     hi=min(len(s), t1 + rule.after), clause_lo=_clause_start(lex, s, t0, rule.before))
+                     hi=min(len(s), t1 + rule.after), clause_lo=_clause_start(lex, s, t0, rule.before, sent.lower()))
     if checks.run_vetoes(f):
         if f.vetoed_as:
             ctx.vetoed.append((f.vetoed_as, sent))

@@ -76,12 +76,12 @@ def scores(text: str, script: str) -> Counter:
     text = text[:_SAMPLE]
     cands = _by_script().get(script, [])
     marks = _markers()
-    letters = Counter(text)
-    words = Counter(w.lower().replace("’", "ʼ") for w in _WORD.findall(text)) if any(marks[c.lang][1] for c in cands) else Counter()
+    words = Counter(map(str.lower, _WORD.findall(text.replace("’", "ʼ")))) \
+        if any(marks[c.lang][1] for c in cands) else Counter()
     out: Counter = Counter()
     for lex in cands:
         ls, ws = marks[lex.lang]
-        out[lex.lang] = sum(letters[c] for c in ls) + sum(words[w] for w in ws)
+        out[lex.lang] = sum(map(text.count, ls)) + sum(words[w] for w in words.keys() & ws)
     return out
 
 

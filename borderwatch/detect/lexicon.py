@@ -244,6 +244,7 @@ class Lexicon:
     actors: dict[str, list[str]] = field(default_factory=dict)  # actor key -> surface-form regexes
     source: str = ""
     _empty: re.Pattern = field(default_factory=lambda: re.compile(r"(?!)"))
+    _cue_rx: dict[str, re.Pattern] = field(default_factory=dict)  # cue name -> regex (filled on first use)
 
     def v(self, name: str) -> re.Pattern:
         """The regex of vocabulary ``name`` (a never-matching one when the language has none)."""
@@ -251,8 +252,12 @@ class Lexicon:
         return got.regex if got is not None else self._empty
 
     def cue(self, name: str) -> re.Pattern | None:
-        got = self.cues.get(name)
-        return got.regex if got is not None else None
+        try:
+            return self._cue_rx[name]
+        except KeyError:
+            got = self.cues.get(name)
+            rx = self._cue_rx[name] = got.regex if got is not None else None
+            return rx
 
 
 # ------------------------------------------------------------------------------------------ gate words
@@ -720,15 +725,18 @@ def lower_twin(pattern: re.Pattern) -> tuple[re.Pattern, bool] | None:
         return None
 
 
-_TWIN_CACHE: dict[re.Pattern, tuple[re.Pattern, bool] | None] = {}
+# keyed by id(): hashing a compiled pattern hashes its whole code (tens of microseconds for a large vocabulary);
+# the pattern is kept in the value so that its id is not reused
+_TWIN_CACHE: dict[int, tuple[re.Pattern, tuple[re.Pattern, bool] | None]] = {}
 
 
 def twin_of(pattern: re.Pattern) -> tuple[re.Pattern, bool] | None:
     """:func:`lower_twin`, computed once per pattern."""
     try:
-        return _TWIN_CACHE[pattern]
+        return _TWIN_CACHE[id(pattern)][1]
     except KeyError:
-        got = _TWIN_CACHE[pattern] = lower_twin(pattern)
+        got = lower_twin(pattern)
+        _TWIN_CACHE[id(pattern)] = (pattern, got)
         return got
 
 

@@ -202,13 +202,25 @@ def capital_country(word: str) -> str | None:
     return _CAPITALS.get(word.lower())
 
 
+_CC_CACHE: dict[str, str | None] = {}
+
+
 def country_code_of(word: str) -> str | None:
     """'Tajikistan' / 'Tajik' / 'Таджикистан' / 'تاجکستان' / "O'zbekiston" → 'TJ' / 'UZ'."""
+    try:
+        return _CC_CACHE[word]
+    except KeyError:
+        pass
     w = word.lower().replace("’", "'")
+    got = None
     for cc, forms in _COUNTRY_FORMS.items():
-        if any(w.startswith(f) for f in forms):
-            return cc
-    return None
+        if w.startswith(forms):
+            got = cc
+            break
+    if len(_CC_CACHE) > 50_000:
+        _CC_CACHE.clear()
+    _CC_CACHE[word] = got
+    return got
 
 
 @lru_cache(maxsize=32)
