@@ -21,7 +21,7 @@ same for analysts; tests/test_events_rules.py has one test per rule):
    one names who left, the other who took it). For troop movements and postures the actor is a participant,
    not a side (a drill reported as the CSTO's, Russia's or the 201st base's is one drill): it does not split
    events.
-5. **Dates** within ``window_days`` of each other.
+5. **Dates** within ``window_days`` of each other: the dates the texts state, or the days they were reported.
 6. **Among several candidates**: the same place key first, then the closest date, then the most sources.
 """
 
@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from borderwatch.gazetteer import Place
@@ -142,6 +142,7 @@ class Claim:
     country_code: str | None = None
     precision: str | None = None
     article: int | None = None  # the article the mention comes from (rule 3)
+    reported: date | None = None  # when that article was published (rule 5)
 
     @property
     def family(self) -> str:
@@ -184,9 +185,18 @@ def same_event(claim: Claim, event: EventLike, window_days: float) -> bool:
     handover = "handed_over" in (claim.subtype, event.subtype) and claim.subtype != event.subtype
     if claim.kind == "territorial" and not handover and not actors_compatible(claim.actor, event.actor):
         return False
-    if event.event_date is None:
+    return close_in_time(claim, event, window_days)
+
+
+def close_in_time(claim: Claim, event: EventLike, window_days: float) -> bool:
+    """Rule 5: the dates the texts state within the window, or the days they were reported. A later article
+    recalling the event names its date ("the Taliban, who took Yamgan on July 4, …"); a report whose stated date
+    is off (a year guessed wrong, an anniversary) was still published with the others."""
+    if event.event_date is None or abs((claim.event_date - event.event_date).days) <= window_days:
         return True
-    return abs((claim.event_date - event.event_date).days) <= window_days
+    reported = getattr(event, "reported", None)
+    return bool(claim.reported and reported) and \
+        (reported[0] - timedelta(days=window_days) <= claim.reported <= reported[1] + timedelta(days=window_days))
 
 
 def best_match(claim: Claim, candidates: Iterable[EventLike], window_days: float) -> EventLike | None:
@@ -227,6 +237,7 @@ class EventState:
     country_code: str | None = None
     precision: str | None = None
     sources: int = 0
+    reported: tuple[date, date] | None = None  # first and last day its reports were published
     place_from: int | None = None
     articles: set[int] = field(default_factory=set)
 
@@ -277,5 +288,8 @@ def plan(claims: Sequence[Claim], events: list[EventState], window_days: float) 
                 event.event_date = claim.event_date  # a later report dating the event earlier
         if claim.article is not None:
             event.articles.add(claim.article)
+        if claim.reported:
+            lo, hi = event.reported or (claim.reported, claim.reported)
+            event.reported = (min(lo, claim.reported), max(hi, claim.reported))
         result[i] = events.index(event)
     return result

@@ -5,10 +5,10 @@ or alerts."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -270,16 +270,26 @@ _PLACE_FIELDS = ("place_key", "place_id", "place_name", "district", "province", 
                  "lon", "precision")
 
 
-def _claim(m: Mention) -> Claim:
+def _claim(m: Mention, reported: datetime) -> Claim:
     return Claim(m.kind, m.subtype, m.place_key, m.actor, m.event_date, place_name=m.place_name,
                  province=m.province, country=m.country, country_code=m.country_code, precision=m.precision,
-                 article=m.article_id)
+                 article=m.article_id, reported=_as_date(reported))
 
 
-def _state(e: Event) -> EventState:
+def _state(e: Event, reported: tuple | None) -> EventState:
     return EventState(e.id, e.kind, e.subtype, e.place_key, e.actor, e.event_date, place_name=e.place_name,
                       province=e.province, country=e.country, country_code=e.country_code, precision=e.precision,
-                      sources=e.sources or 0)
+                      sources=e.sources or 0,
+                      reported=(_as_date(reported[0]), _as_date(reported[1])) if reported else None)
+
+
+def _as_date(value: datetime | date | str) -> date:
+    """A day from what the database returns for a timestamp (SQLite's aggregates give strings)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).date()
+    return value
 
 
 def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: float) -> tuple[list[int], list[int]]:
@@ -293,17 +303,31 @@ def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: 
         return [], []
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLUSTER_LOCK})
-    mentions = list(session.scalars(select(Mention).where(Mention.article_id.in_(article_ids),
-                                                          Mention.event_id.is_(None)).order_by(Mention.id)))
-    if not mentions:
+    reported_at = func.coalesce(Article.published_at, Mention.created_at)
+    found = session.execute(select(Mention, reported_at).join(Article, Article.id == Mention.article_id)
+                            .where(Mention.article_id.in_(article_ids), Mention.event_id.is_(None))
+                            .order_by(Mention.id)).all()
+    if not found:
         return [], []
+    mentions = [m for m, _ in found]
+    claims = [_claim(m, reported) for m, reported in found]
     window = timedelta(days=window_days)
-    stored = list(session.scalars(select(Event).where(
-        Event.kind.in_({m.kind for m in mentions}),
-        Event.event_date >= min(m.event_date for m in mentions) - window,
-        Event.event_date <= max(m.event_date for m in mentions) + window).order_by(Event.id)))
-    states = [_state(e) for e in stored]
-    chosen = plan([_claim(m) for m in mentions], states, window_days)
+    kinds = {m.kind for m in mentions}
+    lo, hi = min(c.reported for c in claims) - window, max(c.reported for c in claims) + window
+    reported_nearby = (select(Mention.event_id).join(Article, Article.id == Mention.article_id)
+                       .where(Mention.event_id.is_not(None), Mention.kind.in_(kinds),
+                              reported_at >= datetime.combine(lo, time.min, UTC),
+                              reported_at < datetime.combine(hi + timedelta(days=1), time.min, UTC)))
+    stored = list(session.scalars(select(Event).where(Event.kind.in_(kinds), or_(
+        Event.event_date.between(min(m.event_date for m in mentions) - window,
+                                 max(m.event_date for m in mentions) + window),
+        Event.id.in_(reported_nearby))).order_by(Event.id)))
+    spans = {event_id: (first, last) for event_id, first, last in session.execute(
+        select(Mention.event_id, func.min(reported_at), func.max(reported_at))
+        .join(Article, Article.id == Mention.article_id)
+        .where(Mention.event_id.in_([e.id for e in stored])).group_by(Mention.event_id))} if stored else {}
+    states = [_state(e, spans.get(e.id)) for e in stored]
+    chosen = plan(claims, states, window_days)
     rows: list[Event | None] = [*stored, *([None] * (len(states) - len(stored)))]
     touched: set[int] = set()
     for index, state in enumerate(states):

@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -55,8 +56,11 @@ def mention(kind: str = "territorial", subtype: str = "captured", place: Place |
 
 def article(url: str, title: str, mentions: list[EventMention], *, published: datetime | None = None,
             text: str | None = None) -> ArticleRecord:
-    """An analysed page as the pipeline would store it; the source is the URL's host[:port]."""
+    """An analysed page as the pipeline would store it; the source is the URL's host[:port]. Published on the
+    day its first mention is dated (news reports an event when it happens), else now."""
     text = text or " ".join(m.evidence for m in mentions) or title
+    if published is None and mentions and mentions[0].event_date:
+        published = datetime.combine(date.fromisoformat(mentions[0].event_date), clock(12), UTC)
     entry = FeedEntry(guid=url, url=url, canonical_url=url, title=title, summary="",
                       published=published or datetime.now(UTC), author=None)
     detection = Detection(relevant=bool(mentions), score=0.9 if mentions else 0.1, events=list(mentions),

@@ -104,7 +104,8 @@ def test_geojson_is_a_feature_collection_of_located_events(seeded, db_url):
     assert khorog["geometry"] == {"type": "Point", "coordinates": [pytest.approx(71.553), pytest.approx(37.4897)]}
     assert khorog["properties"]["subtype"] == "crossed_border"
     db = Database(db_url)  # an event with no place on the map is not a feature (no null geometries)
-    seed(db, [article("http://f.example/8", "Statement", [mention("statement", "statement", None, ())])])
+    seed(db, [article("http://f.example/8", "Taliban claim 85% of the border",
+                      [mention("territorial", "control_claim", None, ("Taliban",))])])  # a claim with no place
     db.dispose()
     data = json.loads(_run(seeded, "-f", "geojson"))
     assert len(data["features"]) == 4 and all(f["geometry"] for f in data["features"])

@@ -143,3 +143,17 @@ def test_rule1_fleeing_withdrawing_and_surrendering_are_one_movement():
     assert same_event(claim("troop_movement", "surrendered", "TJ-GB", "Gorno-Badakhshan", "Gorno-Badakhshan",
                             "Tajikistan", "TJ", "province"), crossing, 3)
 
+
+
+def test_rule5_reported_the_same_days_even_when_a_stated_date_is_off():
+    """A text dating the event wrongly (a year guessed wrong) still joins the reports published with it; two
+    captures of one place weeks apart, stated and reported weeks apart, stay two events."""
+    first = Claim("territorial", "captured", "AF1728", "Taliban", D, "Wakhan", "Badakhshan", "Afghanistan", "AF",
+                  "district", article=1, reported=D)
+    off = Claim("territorial", "captured", "AF1728", "Taliban", D - timedelta(days=300), "Wakhan", "Badakhshan",
+                "Afghanistan", "AF", "district", article=2, reported=D + timedelta(days=1))
+    later = Claim("territorial", "captured", "AF1728", "Taliban", D + timedelta(days=30), "Wakhan", "Badakhshan",
+                  "Afghanistan", "AF", "district", article=3, reported=D + timedelta(days=30))
+    events: list[EventState] = []
+    assert plan([first, off, later], events, 3) == [0, 0, 1]
+    assert events[0].reported == (D, D + timedelta(days=1))
