@@ -196,3 +196,70 @@ def test_region_clues_take_the_full_pass(text):
     from borderwatch.detect import engine
 
     assert not engine._cannot_name_region(text)
+
+
+_FILLER = "The council met on Friday and the mayor spoke about roads, parks and the new library for an hour. " * 40
+
+
+@pytest.mark.parametrize("tail", [
+    "Late on Monday border guards in Tajikistan reported calm.",  # a region word after the opening
+    "Jangarilar Termizga yaqin chegara postini egallab oldi.",  # only an inflected place name, at the end
+])
+def test_the_gate_reads_past_the_opening_of_a_long_article(tail, monkeypatch):
+    from borderwatch.detect import engine
+
+    text = _FILLER + tail
+    assert len(text) > 3000 and not engine._cannot_name_region(text)
+    gated = detect(text)
+    monkeypatch.setattr(engine, "_cannot_name_region", lambda *a: False)
+    assert detect(text) == gated
+
+
+# ------------------------------------------------------------------------------ the frame-window gate
+# A veto's cue is searched in a window around the trigger; when no word the cue needs starts a token of the window
+# (including the tail of a word the window cuts), the search is skipped. Sentences written for the test: cues
+# right at the window's edge, inside a hyphenated word, cut in the middle of a word.
+_WINDOW_CASES = [
+    "Taliban fighters did not capture the district centre of Yamgan, officials said.",
+    "Cannot-be-confirmed reports said fighters captured the district centre of Yamgan on Monday.",
+    "Unconfirmed reports said the Taliban could capture Kunduz within weeks.",
+    "Since the Taliban seized power in 2021, trade with Uzbekistan has slowed, a trader in Termez said.",
+    "The ministry denied reports that the Taliban had seized the Sher Khan Bandar crossing.",
+    "Border guards repelled an attempt by militants to seize the post near Ishkashim.",
+    "Afghan soldiers fled into Tajikistan in 2021 as the government collapsed, a report recalled.",
+    "More than 300 Afghan soldiers crossed into Tajikistan overnight, the border service said.",
+    "Талибы не захватили уезд Ямган, сообщили власти.",
+]
+
+
+@pytest.mark.parametrize("text", _WINDOW_CASES)
+def test_the_frame_window_gate_changes_no_result(text, monkeypatch):
+    from borderwatch.detect import engine
+
+    gated = detect(text)
+    monkeypatch.setattr(engine._Sentence, "may_hold", lambda self, cue, a, b: True)
+    assert detect(text) == gated
+
+
+def test_the_frame_window_gate_agrees_with_the_regex_on_every_window():
+    from borderwatch.detect import engine
+    from borderwatch.detect.lexicon import search_lower
+
+    calls = []
+    real = engine._Sentence.may_hold
+
+    def checked(self, cue, a, b):
+        got = real(self, cue, a, b)
+        low = self.lower()
+        found = search_lower(self.lex.cue(cue), self.text[a:b], low[a:b] if low is not None else None)
+        calls.append((got, found))
+        assert got or not found, (cue, self.text[a:b])
+        return got
+
+    engine._Sentence.may_hold = checked
+    try:
+        for text in _WINDOW_CASES:
+            detect(text)
+    finally:
+        engine._Sentence.may_hold = real
+    assert any(not got for got, _ in calls) and any(found for _, found in calls)  # both ways were exercised

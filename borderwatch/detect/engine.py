@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from . import checks
 from .actors import AFGHAN_GOV, FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, TALIBAN, find_actors, unique
 from .dates import event_date, parse_published, years_in
-from .langid import SCRIPTS, routing, script_of
+from .langid import has_non_latin, routing, script_of
 from .lexicon import Lexicon, Rule, load_languages, search_lower, spans_lower, twin_of
 from .numbers import find_count
 from .places import (
@@ -65,6 +65,8 @@ class _Features:
     gate_bits: dict[str, int]  # vocabulary -> bit of the first words of its phrases / regex entries
     cue_bits: dict[str, int]  # cue -> bit of the words one of which it needs
     rule_bits: tuple[tuple[str, int], ...]
+    lang: str = ""
+    rule_mask: int = 0  # union of the rule bits
 
 
 @cache
@@ -100,8 +102,25 @@ def _features(lang: str) -> _Features:
         sets.append((bit, rule.stems or StemSet()))
         part_mask |= bit
         bit <<= 1
+    rule_mask = 0
+    for _, b in rule_bits:
+        rule_mask |= b
     return _Features(FeatureTable(sets, clitics=lex.clitics, part_mask=part_mask), word_bits, gate_bits, cue_bits,
-                     tuple(rule_bits))
+                     tuple(rule_bits), lex.lang, rule_mask)
+
+
+_RULES_BY_BITS: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def _rules_of(feats: _Features, bits: int) -> frozenset[str]:
+    """The frames whose trigger words a sentence with feature ``bits`` holds (one set per distinct combination)."""
+    key = (feats.lang, bits & feats.rule_mask)
+    got = _RULES_BY_BITS.get(key)
+    if got is None:
+        if len(_RULES_BY_BITS) > 50_000:
+            _RULES_BY_BITS.clear()
+        got = _RULES_BY_BITS[key] = frozenset(name for name, bit in feats.rule_bits if bits & bit)
+    return got
 
 
 def _twin(rule: Rule):
@@ -258,7 +277,7 @@ class _Article:
             for mask in counts:
                 bits |= mask
             st = _Sentence(i, a, b, s, lex, feats, toks, counts, bits)
-            st.rules = {name for name, bit in feats.rule_bits if bits & bit}
+            st.rules = _rules_of(feats, bits)
             self.sentences.append(st)
         # the gazetteer only reads sentences that can carry an event (trigger words) and their neighbours
         gated = [i for i, st in enumerate(self.sentences) if st.rules]
@@ -571,7 +590,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     count = unit = None
     if kind == "troop_movement":
         unit_rx = lex.v("civilians") if subtype == "refugees_crossing" else sent.personnel()
-        c, unit = find_count(s, unit_rx, max(lo, clause_lo), f_hi)
+        c, unit = find_count(s, unit_rx, max(lo, clause_lo), f_hi, low=sent.lower())
         if c is not None:
             count = c
 
@@ -1032,10 +1051,15 @@ def _cannot_name_region(combined: str) -> bool:
     Conservative by construction, for Latin-script text (others take the full pass): every way a sentence's
     ``region`` count can be non-zero is looked for in the whole text instead: a region word or the first word
     of a region phrase of any Latin-script language, and a word that starts the name of a place of the region."""
-    if any(rx.search(combined) for name, rx in SCRIPTS.items() if name != "Latin"):
+    if has_non_latin(combined):
         return False
     table = _latin_region_words()
-    if any(map(table.__getitem__, set(tokens(combined)))):
+    # region news names the region early: look at the opening first (cut at a space, so that its tokens are
+    # the text's own), then at the rest
+    cut = combined.rfind(" ", 0, 1500) if len(combined) > 3000 else -1
+    if cut > 0 and any(map(table.__getitem__, set(tokens(combined[:cut])))):
+        return False
+    if any(map(table.__getitem__, set(tokens(combined[cut + 1:] if cut > 0 else combined)))):
         return False
     return not may_name_region_place(combined)
 

@@ -30,6 +30,11 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’ʻʼ`‘][^\W\d_]+)*")
 _NON_LATIN = re.compile("|".join(rx.pattern for name, rx in SCRIPTS.items() if name != "Latin"))
 
 
+def has_non_latin(text: str) -> bool:
+    """Whether ``text`` holds a letter of a known script other than Latin (one scan)."""
+    return _NON_LATIN.search(text) is not None
+
+
 def script_of(text: str) -> str | None:
     """The script most letters of ``text`` are written in (None for no letters of a known script)."""
     if not _NON_LATIN.search(text):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import load_languages
+from .lexicon import load_languages, twin_of
 
 
 @dataclass(slots=True)
@@ -100,15 +100,21 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def find_count(sentence: str, unit_re: re.Pattern, lo: int = 0, hi: int | None = None,
-               max_gap: int = 45) -> tuple[Count | None, str | None]:
+               max_gap: int = 45, low: str | None = None) -> tuple[Count | None, str | None]:
     """The count that qualifies a personnel noun in sentence[lo:hi]: returns (Count, unit) or (None, None).
 
     The number must precede the noun within ``max_gap`` characters with no sentence-internal break
     (e.g. "1,037 Afghan soldiers", "more than 300 Afghan military personnel", "hundreds of Taliban fighters").
+    ``low`` (``sentence`` lower-cased, same length) lets the unit pattern run as its lower-case twin.
     """
     hi = len(sentence) if hi is None else hi
     count_re = _words().count_re
-    for um in unit_re.finditer(sentence, lo, hi):
+    twin = twin_of(unit_re) if low is not None else None
+    if twin is not None and not twin[1]:
+        units = twin[0].finditer(low, lo, hi)  # same spans; the unit is reported lower-cased anyway
+    else:
+        units = unit_re.finditer(sentence, lo, hi)
+    for um in units:
         window_start = max(0, um.start() - max_gap)
         seg = sentence[window_start:um.start()]
         for cm in reversed(list(count_re.finditer(seg))):
