@@ -108,9 +108,9 @@ mark("import borderwatch.cli, read the config")
 cfg = load_config(sys.argv[1])
 cli._database(cfg).dispose()
 mark("database check")
-from flows.monitor import monitor
-from flows.prefect_api import api_problem, configured_api_url, cron_pass
-mark("import flows.monitor (Prefect)")
+from borderwatch.flows.monitor import monitor
+from borderwatch.flows.prefect_api import api_problem, configured_api_url, cron_pass
+mark("import borderwatch.flows.monitor (Prefect)")
 url = configured_api_url()
 assert url and api_problem(url) is None
 mark("Prefect API check")

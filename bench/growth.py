@@ -1,6 +1,6 @@
 """``python -m bench.growth``: does a run that sees only known items cost the same with 1,000 or 100,000 stored
 articles? Seeds fresh databases in bulk (SQLAlchemy core), then times the new-entry selection of the
-``monitor`` flow (``models.store.new_entries`` per feed + ``known_articles``) for 50 feeds x 50 known items,
+``monitor`` flow (``borderwatch.models.store.new_entries`` per feed + ``known_articles``) for 50 feeds x 50 known items,
 and prints the query plans.
 
     python -m bench.growth [--rows 1000 100000] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy import insert, select
 
 from borderwatch.feeds import FeedEntry
-from models import store
-from models.db import Database
-from models.schema import Article, Entry, Feed
+from borderwatch.models import store
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Article, Entry, Feed
 
 FEEDS = 50
 PER_FEED = 50  # items a feed lists (all known)

@@ -151,7 +151,7 @@ class Databases:
 
 
 def run_db(label: str, url: str, world: BenchWorld, sink: str, memory: TreeMemory) -> dict:
-    from flows.monitor import run_monitor
+    from borderwatch.flows.monitor import run_monitor
 
     n = len(world.pages)
     first = bench_config(url, world.feeds, sink, math.ceil(n / max(1, len(world.feeds))))
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         from prefect.testing.utilities import prefect_test_harness
 
-        import flows.monitor  # noqa: F401  (Prefect's import is not the pipeline's cost either)
+        import borderwatch.flows.monitor  # noqa: F401  (Prefect's import is not the pipeline's cost either)
 
         import_seconds = time.perf_counter() - started
         started = time.perf_counter()

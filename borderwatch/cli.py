@@ -77,7 +77,7 @@ def _config_path(ctx: typer.Context, config: str | None) -> str | None:
 
 def _database(config: Config):
     """The configured database, created and migrated if need be (commands that write)."""
-    from models.db import Database
+    from borderwatch.models.db import Database
 
     try:
         return Database(config.database_url, migrate=True)
@@ -87,7 +87,7 @@ def _database(config: Config):
 
 def _existing_database(config: Config):
     """The configured database as it is (commands that read): never created, never migrated."""
-    from models.db import open_existing
+    from borderwatch.models.db import open_existing
 
     try:
         return open_existing(config.database_url)
@@ -113,9 +113,9 @@ def run(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt 
         os.environ[ENV_DATABASE_URL] = cfg.database_url  # the flow reads the config by path: hand it the option
     from sqlalchemy.exc import SQLAlchemyError
 
-    from flows.monitor import monitor
-    from flows.prefect_api import api_problem, configured_api_url, cron_pass
-    from models.db import describe_error
+    from borderwatch.flows.monitor import monitor
+    from borderwatch.flows.prefect_api import api_problem, configured_api_url, cron_pass
+    from borderwatch.models.db import describe_error
 
     api_url = configured_api_url()
     problem = api_problem(api_url) if api_url else None
@@ -150,8 +150,8 @@ def serve(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOp
     cfg = _config(ctx, config, database_url)  # validated here: a bad file fails now, not at the first scheduled run
     if database_url or ctx.find_root().params.get("database_url"):
         os.environ[ENV_DATABASE_URL] = cfg.database_url  # inherited by the flow runs, never a run parameter
-    from flows.monitor import serve_monitor
-    from flows.prefect_api import START_HINT, api_problem, configured_api_url
+    from borderwatch.flows.monitor import serve_monitor
+    from borderwatch.flows.prefect_api import START_HINT, api_problem, configured_api_url
 
     api_url = configured_api_url()
     if not api_url:
@@ -182,7 +182,7 @@ def demo(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt
 def db_upgrade(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt = None,
                revision: Annotated[str, typer.Option(help="schema revision to reach")] = "head") -> None:
     """Migrate the database to the newest schema (or REVISION)."""
-    from models.db import upgrade
+    from borderwatch.models.db import upgrade
 
     cfg = _config(ctx, config, database_url)
     try:
@@ -197,7 +197,7 @@ def db_downgrade(ctx: typer.Context,
                  revision: Annotated[str, typer.Argument(help="schema revision ('base' removes everything)")],
                  config: ConfigOpt = None, database_url: DatabaseOpt = None) -> None:
     """Migrate the database down to REVISION ('base' removes everything)."""
-    from models.db import downgrade
+    from borderwatch.models.db import downgrade
 
     cfg = _config(ctx, config, database_url)
     try:
@@ -322,7 +322,7 @@ def _reading(config: Config, work):
 def _places(session, column: str) -> list[str]:
     """Countries (names and ISO codes) or provinces a filter may name: the gazetteer's and the database's."""
     from borderwatch.gazetteer import load_gazetteer
-    from models import queries
+    from borderwatch.models import queries
 
     places = load_gazetteer().places.values()
     if column == "country":
@@ -351,8 +351,8 @@ def events(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseO
            = EventOutput.table,
            wide: WideOpt = False) -> None:
     """Events, newest first (by when they were first seen)."""
+    from borderwatch.models import queries
     from borderwatch.tables import EVENTS
-    from models import queries
 
     cfg = _config(ctx, config, database_url)
     try:
@@ -384,8 +384,8 @@ def feeds(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOp
           output: Annotated[Output, typer.Option("--format", "-f", help="table, csv or json")] = Output.table,
           wide: WideOpt = False) -> None:
     """Feed health: last success, last error, failures in a row, items seen."""
+    from borderwatch.models import queries
     from borderwatch.tables import FEEDS
-    from models import queries
 
     cfg = _config(ctx, config, database_url)
     columns, rows = _reading(cfg, lambda s: (queries.view_columns(s, "feed_health_v"), queries.feed_health(s)))
@@ -403,8 +403,8 @@ def alerts(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseO
            wide: WideOpt = False) -> None:
     """The alert outbox: what was sent, what waits (and until when), what failed and why."""
     from borderwatch.alerts import register_secrets, scrub
+    from borderwatch.models import queries
     from borderwatch.tables import ALERTS
-    from models import queries
 
     cfg = _config(ctx, config, database_url)
     try:
@@ -441,7 +441,7 @@ def map_(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt
     """Write a map of the events and of who holds each place: one self-contained HTML file (open it in a
     browser; only the background map tiles need the internet)."""
     from borderwatch.eventmap import render_map
-    from models import queries, store
+    from borderwatch.models import queries, store
 
     cfg = _config(ctx, config, database_url)
     try:

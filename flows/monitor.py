@@ -32,12 +32,12 @@ from borderwatch.alerts import (
 from borderwatch.config import Config, load_config
 from borderwatch.extract import make_pool
 from borderwatch.feeds import FeedEntry
+from borderwatch.models import store
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Alert, Feed
 from borderwatch.pipeline import FeedOutcome, FeedRequest, PageTask, fetch_and_analyse, fetch_feeds
 from borderwatch.redact import redact_text
 from borderwatch.report import render_pass_report
-from models import store
-from models.db import Database
-from models.schema import Alert, Feed
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from models.db import make_engine
-from models.schema import Base
+from borderwatch.models.db import make_engine
+from borderwatch.models.schema import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -52,7 +52,7 @@ def alembic_config(url: str) -> AlembicConfig:
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(resources.files("migrations")))
+    cfg.set_main_option("script_location", str(resources.files("borderwatch.migrations")))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     return cfg
@@ -104,7 +104,7 @@ def newest_revision() -> str | None:
     ``down_revision = "0003"``); None when a file says it in another way or the chain does not have one head:
     then Alembic decides."""
     revisions, parents = set(), set()
-    for path in (resources.files("migrations") / "versions").iterdir():
+    for path in (resources.files("borderwatch.migrations") / "versions").iterdir():
         if not path.name.endswith(".py") or path.name.startswith("_"):
             continue
         found = dict((m[1], m[3]) for m in _REVISION.finditer(path.read_text(encoding="utf-8")))

@@ -18,8 +18,8 @@ from borderwatch.alerts import CountClaim, EventSummary, SourceRef, period
 from borderwatch.config import AlertChannelConfig, FeedConfig, PipelineConfig
 from borderwatch.events import Claim, EventState, family, place_key, plan
 from borderwatch.feeds import FeedEntry
+from borderwatch.models.schema import Alert, Article, Entry, Event, Feed, Mention
 from borderwatch.pipeline import ArticleRecord, FeedOutcome
-from models.schema import Alert, Article, Entry, Event, Feed, Mention
 
 # Postgres advisory lock id serialising event clustering across concurrent runs ("bw" + 1).
 CLUSTER_LOCK = 0x627701

@@ -216,8 +216,8 @@ class AlertSink:
 def db_counts(url: str) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from models.db import Database
-    from models.schema import Alert, Article, Entry, Event, Feed, Mention
+    from borderwatch.models.db import Database
+    from borderwatch.models.schema import Alert, Article, Entry, Event, Feed, Mention
 
     db = Database(url, migrate=False)
     with db.session() as s:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -21,6 +22,22 @@ from borderwatch.demo.server import WorldServer
 
 PG_URL = os.environ.get("BORDERWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = bool(os.environ.get("BORDERWATCH_REQUIRE_PG") or os.environ.get("CI"))
+
+
+def pytest_configure(config):
+    """The sub-packages installed from models/, flows/ and migrations/ (package-dir) must come from this checkout:
+    an editable install maps them to the checkout it was made from, which `PYTHONPATH` does not change."""
+    import borderwatch
+
+    root = Path(borderwatch.__file__).resolve().parents[1]
+    fix = f"install this checkout into the venv you test with (`make install`, or `pip install -e {root}`)"
+    try:
+        import borderwatch.models
+    except ModuleNotFoundError:
+        raise pytest.UsageError(f"borderwatch.models is not importable: {fix}") from None
+    models = Path(borderwatch.models.__file__).resolve().parents[1]
+    if root != models:
+        raise pytest.UsageError(f"borderwatch is imported from {root} but borderwatch.models from {models}: {fix}")
 
 
 def free_port() -> int:
@@ -84,7 +101,7 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def db(db_url):
     """A migrated Database on ``db_url`` (SQLite, then Postgres), disposed after the test."""
-    from models.db import Database
+    from borderwatch.models.db import Database
 
     database = Database(db_url)
     yield database

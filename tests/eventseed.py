@@ -22,9 +22,9 @@ from borderwatch.detect.types import Detection, EventMention
 from borderwatch.extract import Extracted, PageResult, content_hash
 from borderwatch.feeds import FeedEntry
 from borderwatch.gazetteer import Place
+from borderwatch.models import store
+from borderwatch.models.db import Database
 from borderwatch.pipeline import ArticleRecord
-from models import store
-from models.db import Database
 
 # --- places (hand-made, so tests do not depend on the gazetteer build) -------------------------------------------
 

@@ -21,8 +21,8 @@ from borderwatch.alerts import (
     render_event,
     send,
 )
-from flows.monitor import deliver
-from models.db import Database
+from borderwatch.flows.monitor import deliver
+from borderwatch.models.db import Database
 from tests.conftest import make_config
 from tests.eventseed import GOVERNMENT, WAKHAN, HttpSink, SmtpSink, article, capture_reports, mention, seed
 

@@ -14,10 +14,10 @@ from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
-from flows.monitor import deliver
-from models import store
-from models.db import Database
-from models.schema import Alert
+from borderwatch.flows.monitor import deliver
+from borderwatch.models import store
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Alert
 from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from borderwatch.config import FeedConfig
+from borderwatch.flows.monitor import deliver
+from borderwatch.models import store
+from borderwatch.models.schema import Alert
 from borderwatch.pipeline import FeedOutcome
-from flows.monitor import deliver
-from models import store
-from models.schema import Alert
 from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,

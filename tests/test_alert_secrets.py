@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from borderwatch.alerts import send, url_secrets
 from borderwatch.cli import app
-from flows.monitor import deliver
-from models.db import Database
-from models.schema import Alert
+from borderwatch.flows.monitor import deliver
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Alert
 from tests.conftest import make_config
 from tests.eventseed import HttpSink, SmtpSink, capture_reports, free_port, seed
 

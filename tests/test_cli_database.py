@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
-from models.db import Database, upgrade
+from borderwatch.models.db import Database, upgrade
 from tests.eventseed import ARGO, capture_reports, seed
 from tests.test_cli_errors import assert_one_line_error, borderwatch
 

@@ -14,9 +14,9 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Alert, Feed
 from borderwatch.tables import Column, clip, fit
-from models.db import Database
-from models.schema import Alert, Feed
 from tests.eventseed import ARGO, KHAN_ABAD, KHOROG, WAKHAN, article, mention, seed
 
 LONG = ("According to two local officials who spoke on condition of anonymity, fighters entered the district "
@@ -46,12 +46,12 @@ def busy(sqlite_url, tmp_path):
         s.flush()
         event_ids = [e for (e,) in s.execute(Alert.__table__.select().with_only_columns(Alert.id))]  # none yet
         assert event_ids == []
-    from models import store
+    from borderwatch.models import store
     from tests.conftest import make_config
 
     config = make_config(sqlite_url, alerts=[{"url": "json://127.0.0.1:9/hook", "name": "desk-webhook"}])
     with db.session() as s:
-        from models.schema import Event
+        from borderwatch.models.schema import Event
 
         store.queue_event_alerts(s, [e.id for e in s.query(Event).limit(4)], config.alerts)
     with db.session() as s:
@@ -148,7 +148,7 @@ def test_csv_header_does_not_depend_on_the_rows(busy, sqlite_url, tmp_path, comm
     assert next(csv.reader(io.StringIO(empty))) == header_full
     assert empty.count("\n") == 1 and len(list(csv.reader(io.StringIO(full)))) > 1
     with Database(sqlite_url).session() as s:
-        from models.queries import view_columns
+        from borderwatch.models.queries import view_columns
 
         assert header_full == view_columns(s, view)
 

@@ -8,8 +8,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from models.db import Database
-from models.schema import Alert, Article, Entry, Event, Mention
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Alert, Article, Entry, Event, Mention
 from tests import bwproc
 from tests.bwproc import AlertSink, NewsSite, Run, db_counts, run_config, wait_until, write_config
 from tests.servers import ScriptedServer

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from models.db import Database
-from models.schema import Alert, Article, Entry, Event, Mention
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Alert, Article, Entry, Event, Mention
 from tests import bwproc
 from tests.bwproc import AlertSink, NewsSite, Run, db_counts, run, run_config, wait_until, write_config
 from tests.servers import ScriptedServer

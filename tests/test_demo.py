@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 import borderwatch.demo
 from borderwatch.demo.runner import run_demo
 from borderwatch.errors import UsageError
-from models.db import Database
-from models.schema import Alert, Article, Event, Feed
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Alert, Article, Event, Feed
 from tests.conftest import free_port
 
 

@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from models import queries
-from models.db import Database
+from borderwatch.models import queries
+from borderwatch.models.db import Database
 from tests.browser import Chromium
 from tests.bwproc import BORDERWATCH
 from tests.conftest import free_port

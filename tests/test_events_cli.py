@@ -12,7 +12,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
-from models.db import Database
+from borderwatch.models.db import Database
 from tests.eventseed import (
     ARGO,
     GOVERNMENT,
@@ -126,9 +126,9 @@ def test_bad_since_is_a_clear_error(seeded):
 def test_seen_since_with_a_utc_offset_is_converted(tmp_path):
     from datetime import UTC, datetime, timedelta, timezone
 
-    from models import queries
-    from models.db import Database
-    from models.schema import Event
+    from borderwatch.models import queries
+    from borderwatch.models.db import Database
+    from borderwatch.models.schema import Event
 
     db = Database(f"sqlite:///{tmp_path / 't.db'}")
     seen = datetime.now(UTC) - timedelta(minutes=30)

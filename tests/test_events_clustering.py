@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from sqlalchemy import select, text
 
 from borderwatch.events import Claim, best_match, same_event
-from flows.monitor import deliver
-from models import store
-from models.schema import Alert, Event, Mention
+from borderwatch.flows.monitor import deliver
+from borderwatch.models import store
+from borderwatch.models.schema import Alert, Event, Mention
 from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,
@@ -233,7 +233,7 @@ def test_a_town_clusters_with_its_district():
 def test_saving_articles_skips_stored_urls_and_keeps_ids_with_their_records(db):
     """Multi-row inserts (500 per statement): every id returned is the row of its own URL, URLs stored before
     (by another run) are skipped, mentions are stored for the new articles only."""
-    from models.schema import Article
+    from borderwatch.models.schema import Article
 
     stored_before = capture_reports(1, port_base=7000)
     seed(db, stored_before)

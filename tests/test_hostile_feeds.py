@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from borderwatch.config import NetworkConfig
 from borderwatch.errors import BlockedURLError, FetchError
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Article, Feed
 from borderwatch.net import Fetcher
-from models.db import Database
-from models.schema import Article, Feed
 from tests import bwproc
 from tests.bwproc import run, write_config
 from tests.servers import ScriptedServer, hang, redirect, static, trickle

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from borderwatch.cli import app
 from borderwatch.eventmap import render_map
 from borderwatch.gazetteer import Place
-from models.db import Database
+from borderwatch.models.db import Database
 from tests.browser import Chromium
 from tests.eventseed import ARGO, article, mention, seed
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from borderwatch.errors import DatabaseError
-from models.db import Database, downgrade, upgrade
+from borderwatch.models.db import Database, downgrade, upgrade
 
 TABLES = {"feeds", "entries", "articles", "mentions", "events", "alerts"}
 VIEWS = {"events_v", "mentions_v", "place_control_v", "feed_health_v", "alerts_v"}

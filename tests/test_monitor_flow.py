@@ -4,9 +4,9 @@ the second pass finds nothing new, conditional GET is used, nothing is stored tw
 import pytest
 from sqlalchemy import func, select
 
-from flows.monitor import run_monitor
-from models.db import Database
-from models.schema import Article, Entry, Event, Feed, Mention
+from borderwatch.flows.monitor import run_monitor
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Article, Entry, Event, Feed, Mention
 from tests.conftest import make_config
 from tests.servers import ScriptedServer, hang, static
 
@@ -141,7 +141,7 @@ def test_links_to_private_addresses_are_not_fetched(world, sqlite_url):
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_failed_page_stage_does_not_hide_its_entries_behind_a_304(news_world, sqlite_url, monkeypatch):
-    import flows.monitor as monitor_module
+    import borderwatch.flows.monitor as monitor_module
 
     config = make_config(sqlite_url, [("desk", news_world.base_url + "/feed.xml")])
     real = monitor_module.fetch_and_analyse

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from borderwatch.aggregators import aggregator_for, attribute, normalise_title, story_key, unwrap_bing
 from borderwatch.config import FeedConfig, load_config
 from borderwatch.feeds import parse_feed
-from flows.monitor import run_monitor
-from models.db import Database
-from models.schema import Article, Entry, Mention
+from borderwatch.flows.monitor import run_monitor
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Article, Entry, Mention
 from tests.conftest import make_config
 from tests.servers import ScriptedServer, respond, static
 

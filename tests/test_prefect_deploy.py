@@ -13,8 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from models.db import Database
-from models.schema import Article, Feed
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Article, Feed
 from tests.conftest import free_port
 from tests.test_monitor_flow import CAPTURE, PAGE, rss
 

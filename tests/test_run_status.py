@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from borderwatch.alerts import EventSummary, SourceRef
+from borderwatch.flows.monitor import run_monitor
 from borderwatch.report import render_pass_report
-from flows.monitor import run_monitor
 from tests import bwproc
 from tests.bwproc import run, run_config, write_config
 from tests.conftest import make_config

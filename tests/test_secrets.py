@@ -66,7 +66,7 @@ def test_secrets_never_appear_in_logs_errors_or_cli_output(prefect_api_env, pg_u
     assert db_counts(pg_url)["alerts"] >= 2
     from sqlalchemy import text as sql
 
-    from models.db import Database
+    from borderwatch.models.db import Database
 
     db = Database(pg_url, migrate=False)
     with db.session() as s:

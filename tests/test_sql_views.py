@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy import text
 
 from borderwatch.config import FeedConfig
+from borderwatch.models import store
+from borderwatch.models.db import Database, downgrade, upgrade
+from borderwatch.models.schema import Event
 from borderwatch.pipeline import FeedOutcome
-from models import store
-from models.db import Database, downgrade, upgrade
-from models.schema import Event
 from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,

@@ -38,15 +38,15 @@ def foreign_feeds(database_url: str) -> list[str]:
     from sqlalchemy import select
 
     from borderwatch.demo.world import FEEDS
-    from models.db import open_existing
-    from models.schema import Feed
+    from borderwatch.models.db import open_existing
+    from borderwatch.models.schema import Feed
 
     try:
         db = open_existing(database_url)
     except MissingDatabaseError:
         return []
     except BorderwatchError:  # an older schema: the run migrates it; the feeds table exists since 0001
-        from models.db import Database
+        from borderwatch.models.db import Database
 
         db = Database(database_url, migrate=False)
     try:
@@ -101,8 +101,8 @@ def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool =
     that are not the demo's is refused either way: the demo never mixes its fictional events into real work,
     nor deletes it."""
     from borderwatch.demo.world import FEEDS, load_world
-    from flows.monitor import run_monitor
-    from models.db import reset
+    from borderwatch.flows.monitor import run_monitor
+    from borderwatch.models.db import reset
 
     console = console or Console()
     database_url = database_url or default_database_url()
@@ -153,9 +153,9 @@ def _afterwards(database_url: str) -> dict[str, int]:
     """What the database holds after the pass: events with 2+ sources, alerts waiting for a retry, given up."""
     from sqlalchemy import func, select
 
-    from models import queries
-    from models.db import Database
-    from models.schema import Alert
+    from borderwatch.models import queries
+    from borderwatch.models.db import Database
+    from borderwatch.models.schema import Alert
 
     db = Database(database_url, migrate=False)
     try:
