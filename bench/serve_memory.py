@@ -107,8 +107,8 @@ class TreePeak:
 def db_counts(url: str) -> tuple[int, int]:
     from sqlalchemy import func, select
 
-    from models.db import Database
-    from models.schema import Article, Entry
+    from borderwatch.models.db import Database
+    from borderwatch.models.schema import Article, Entry
 
     db = Database(url, migrate=False)
     with db.session() as s:
