@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, lru_cache
 
@@ -38,6 +38,8 @@ from .places import (
     capital_country,
     country_code_of,
     country_place,
+    latin_name,
+    lookup_name,
     may_name_region_place,
 )
 from .sentences import split_sentences
@@ -559,11 +561,17 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             chosen = [Mention(-1, -1, country_place(f.dest_cc, _written_country(s, t1)))]
         else:
             chosen = _movement_place(art, sent, lex, s, t0, t1, clause_lo, subtype)
-            if not chosen:
-                ctx_place = _context_place(art, sent) if subtype in ("withdrawal", "surrendered", "deployed") else None
-                if ctx_place is not None:
-                    chosen = [ctx_place]
-                    from_context = True
+        if subtype not in ("exercise", "withdrawal") and all(mm.is_country or mm.place.kind == "province" for mm in chosen):
+            # "moved heavy armour to the town of X", "crossed near the outpost «X»": a destination or post the
+            # gazetteer lacks is finer than the country or province
+            there = _unknown_place(art, sent, lex, s, t0, t1, clause_lo, dest=True)
+            if there is not None:
+                chosen = [there]
+        if not chosen:
+            ctx_place = _context_place(art, sent) if subtype in ("withdrawal", "surrendered", "deployed") else None
+            if ctx_place is not None:
+                chosen = [ctx_place]
+                from_context = True
 
     # ---------------------------------------------------------------- actors, subtype by actor
     actors = [(p - sent.start, n) for p, n in art.actors_in(sent.start, sent.end)]
@@ -765,14 +773,25 @@ def _named(m: re.Match) -> tuple[str | None, str | None, int]:
 
 
 def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
-                   exercise: bool = False) -> Mention | None:
+                   exercise: bool = False, dest: bool = False) -> Mention | None:
     """A place the gazetteer lacks, named as the object of the verb ("captured the village of Momirak", "seized a
     stronghold in Tora Bora", "Yumgan district has fallen", drills "at the Harb-Maidon range", "на полигоне «Харбмайдон»"):
     the name as written, the kind from the noun, and the district / province / country of the nearest resolved
     place (no gazetteer id; coordinates only as the province's, with ``precision="province"``)."""
     name = noun = None
     a = -1
-    if exercise:
+    if dest:
+        # where troops went or stand: after the verb inside its frame, else the nearest before it in the clause
+        rx = lex.cue("unknown_dest")
+        if rx is None:
+            return None
+        m = rx.search(s, t1, _frame_end(lex, s, t1, min(len(s), t1 + 150)))
+        if m is None:
+            m = next(reversed(list(rx.finditer(s, clause_lo, t0))), None)
+        if m is None:
+            return None
+        name, noun, a = _named(m)
+    elif exercise:
         rx = lex.cue("unknown_range")
         m = rx.search(s, max(0, t0 - 200), min(len(s), t1 + 200)) if rx is not None else None
         if not m:
@@ -826,9 +845,14 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
     elif exercise:
         kind = "range"
     cp = ctx.place
+    latin = latin_name(name)
+    if latin != name:  # a Cyrillic spelling the gazetteer lacks may be a Latin one it has ("Юмган" -> Yumgan)
+        known = [p for p in lookup_name(latin) if p.country_code == cp.country_code and p.kind != "country"]
+        if known:
+            return Mention(sent.start + a, sent.start + a + len(name), replace(known[0], as_written=name))
     prov = art.places.province_of(cp)
     from borderwatch.gazetteer import Place
-    place = Place(id=f"unresolved:{name}", name=name, kind=kind, country=cp.country, country_code=cp.country_code,
+    place = Place(id=f"unresolved:{name}", name=latin, kind=kind, country=cp.country, country_code=cp.country_code,
                   district=cp.district if cp.kind != "province" else None,
                   province=cp.province if cp.kind != "country" else None,
                   lat=prov.lat if prov else None, lon=prov.lon if prov else None,
@@ -906,7 +930,9 @@ def _extend_list(lex: Lexicon, sent: _Sentence, seq: list[Mention], backwards: b
         a, b = (mm.end, out[-1].start) if backwards else (out[-1].end, mm.start)
         gap = sent.text[a - sent.start:b - sent.start]
         prev = out[-1]
-        locator = not backwards and mm.place.kind == "province" and prev.place.province_id == mm.place.id
+        # a province locating the item before it ("A of X", "A in X, B in Y"; read backwards too: "… B Y و C Z fell")
+        locator = (mm.place.kind == "province" and prev.place.province_id == mm.place.id) if not backwards else \
+            (prev.place.kind == "province" and mm.place.province_id == prev.place.id and mm.place.kind != "province")
         if len(gap) <= 70 and not (stop is not None and stop.search(gap)) and (locator or _list_gap(lex, gap)):
             out.append(mm)
         else:

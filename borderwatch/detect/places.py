@@ -7,6 +7,7 @@ places (events keep their evidence, actors and counts).
 
 from __future__ import annotations
 
+import re
 import sys
 from bisect import bisect_left
 from dataclasses import dataclass, replace
@@ -200,6 +201,34 @@ _CAPITALS = {"dushanbe": "TJ", "душанбе": "TJ", "tashkent": "UZ", "таш
 def capital_country(word: str) -> str | None:
     """'Dushanbe' / 'Москва' → 'TJ' / 'RU' (a capital or state name as the acting state)."""
     return _CAPITALS.get(word.lower())
+
+
+_CYR_LATIN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z", "и": "i", "й": "y",
+    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f",
+    "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "ҳ": "h", "ӣ": "i", "ӯ": "u", "ҷ": "j", "қ": "q", "ғ": "gh", "ў": "o", "ң": "ng", "ө": "o", "ү": "u",
+    "і": "i", "ї": "yi", "є": "ye",
+})
+
+
+def latin_name(name: str) -> str:
+    """A Cyrillic name in Latin letters ("Юмган" -> "Yumgan", "Бахорак" -> "Bakhorak", Tajik and Uzbek letters
+    included); any other name as it is. Gives a place the gazetteer lacks a name an analyst (and a lookup of the
+    Latin spellings) can read."""
+    if not any("\u0400" <= c <= "\u04ff" for c in name):
+        return name
+    out = []
+    for word in re.split(r"([\s-]+)", name):
+        low = word.lower().translate(_CYR_LATIN)
+        out.append(low[:1].upper() + low[1:] if word[:1].isupper() else low)
+    return "".join(out)
+
+
+def lookup_name(name: str) -> tuple[Place, ...]:
+    """Gazetteer places called ``name`` (any known spelling; none without a gazetteer)."""
+    gz = _gazetteer()
+    return gz.lookup(name) if gz is not None and hasattr(gz, "lookup") else ()
 
 
 _CC_CACHE: dict[str, str | None] = {}

@@ -1,0 +1,67 @@
+"""Place classes of issue 10 (sentences written for this project): where troops went or stand when the gazetteer
+lacks the place ("to the border outpost of X", "в районе заставы «X»"), a Cyrillic spelling the gazetteer lacks
+read through its Latin spellings ("Юмган" is Yamgan), a name kept as written given in Latin letters, and lists
+read backwards through the province each item is located in (verb-final languages name the places before the
+verb: "… جرم بدخشان و فرخار تخار … سقوط کرد")."""
+
+from __future__ import annotations
+
+import pytest
+
+from borderwatch.detect import detect
+from borderwatch.detect.places import latin_name
+
+
+def _places(text: str, kind: str) -> list[tuple[str, str | None]]:
+    return [(e.place.name, e.place.as_written) for e in detect(text).events if e.kind == kind and e.place]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Tajikistan deployed 500 soldiers to the border outpost of Qizilsoy in Khatlon province, the border service said.",
+     "Qizilsoy"),
+    ("Более 300 афганских военных перешли границу Таджикистана в районе заставы «Сарибулак» в Хатлонской области, "
+     "сообщили пограничники.", "Saribulak"),
+])
+def test_a_destination_or_post_the_gazetteer_lacks_places_the_troop_movement(text, name):
+    assert name in [n for n, _ in _places(text, "troop_movement")]
+
+
+@pytest.mark.parametrize("text, absent", [
+    # the noun is no destination of the movement: it stands after the frame ends ("after a meeting at …")
+    ("Tajik forces deployed 500 soldiers to the border on Monday after a meeting at the Qizilsoy airport authority "
+     "in Khatlon, officials said.", "Qizilsoy"),
+    # the outpost names who said so, not where they crossed
+    ("Более 300 афганских военных перешли границу Таджикистана, сообщили пограничники заставы «Сарибулак».",
+     "Saribulak"),
+    # a withdrawal happens where they left, not at the post they went to
+    ("Afghan soldiers withdrew from Yamgan district to the outpost of Qizilsoy, officials said.", "Qizilsoy"),
+])
+def test_no_destination_outside_the_frame(text, absent):
+    assert absent not in [n for n, _ in _places(text, "troop_movement")]
+
+
+def test_a_cyrillic_spelling_the_gazetteer_lacks_resolves_through_its_latin_spellings():
+    places = _places("Талибы взяли под свой контроль уезд Юмган в провинции Бадахшан.", "territorial")
+    assert places == [("Yamgan", "Юмган")]
+
+
+def test_a_name_kept_as_written_reads_in_latin_letters():
+    assert latin_name("Сарибулак") == "Saribulak"
+    assert latin_name("Ҳарбмайдон") == "Harbmaydon"
+    assert latin_name("Шамсиддин-Шохин") == "Shamsiddin-Shokhin"
+    assert latin_name("Kunduz") == "Kunduz"
+
+
+@pytest.mark.parametrize("text, names", [
+    ("ولسوالی‌های جرم بدخشان و فرخار تخار به دست طالبان سقوط کرد.", {"Jorm", "Farkhar"}),
+    ("Jorm and Farkhar were captured by the Taliban, officials in Kabul said.", {"Jorm", "Farkhar"}),
+])
+def test_a_list_of_districts_before_the_verb_yields_each(text, names):
+    assert {n for n, _ in _places(text, "territorial")} == names
+
+
+def test_a_province_alone_before_the_verb_is_not_read_as_a_list_of_its_districts():
+    # "Jorm" names where the attackers came from; the province is what fell
+    got = {n for n, _ in _places("Fighters from Jorm attacked, and Badakhshan fell to the Taliban, officials said.",
+                                "territorial")}
+    assert "Jorm" not in got
