@@ -18,6 +18,7 @@ Two defences are below httpx's own behaviour:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import email.utils
 import ipaddress
@@ -198,6 +199,23 @@ class _Layer:
         return True
 
 
+def guard(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:
+    """Put the connect-time address check under ``transport``'s connection pool.
+
+    httpx exposes no setter for the network backend, so this wraps the pool's own: ``transport._pool`` (httpx)
+    and its ``_network_backend`` (httpcore) are private, which is why pyproject.toml bounds both versions.
+    Fails loudly rather than fetch without the guard when a new version renames them."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if not isinstance(backend, httpcore.AsyncNetworkBackend):
+        raise RuntimeError(
+            f"the SSRF guard cannot be installed: httpx {httpx.__version__} / httpcore {httpcore.__version__} have "
+            "no AsyncHTTPTransport._pool._network_backend (the private hook borderwatch/net.py wraps); use the "
+            "httpx/httpcore versions pyproject.toml allows")
+    pool._network_backend = _GuardedBackend(backend)
+    return transport
+
+
 class _PerOriginTransport(httpx.AsyncBaseTransport):
     """One small connection pool per origin (scheme, host, port), all behind the SSRF-guarded backend.
 
@@ -222,9 +240,7 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
         requests run only once this origin is busy and the evicted pools are out of the map."""
         transport = self._pools.pop(key, None)
         if transport is None:
-            transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits, trust_env=False)
-            pool = transport._pool  # httpx exposes no setter for the network backend: wrap the pool's own
-            pool._network_backend = _GuardedBackend(pool._network_backend)
+            transport = guard(httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits, trust_env=False))
         self._pools[key] = transport  # most recently used last
         self._busy[key] += 1
         surplus = len(self._pools) - self.MAX_ORIGINS
@@ -276,6 +292,32 @@ class _ReleasingStream(httpx.AsyncByteStream):
             on_close, self._on_close = self._on_close, None
             if on_close is not None:
                 on_close()
+
+
+def _conditional_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    if accept:
+        headers["Accept"] = accept
+    return headers
+
+
+@contextlib.contextmanager
+def _fetch_errors(deadline: float):
+    """Every failure of a fetch as one FetchError naming it (httpx's errors, the deadline, a malformed URL)."""
+    try:
+        yield
+    except TimeoutError:
+        raise FetchError(f"deadline of {deadline:g}s exceeded") from None
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"timed out ({type(exc).__name__})") from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+    except (httpx.InvalidURL, ValueError) as exc:  # a malformed URL or Location header ("http://[oops/")
+        raise FetchError(f"invalid URL: {exc}") from None
 
 
 @dataclass
@@ -332,79 +374,92 @@ class Fetcher:
         a consumer that decodes it elsewhere with ``decode_body`` (the extraction workers: CPU off this process).
 
         Returns the Response for 2xx and 304; raises FetchError (with status / retry_after) otherwise.
+
+        One job per method, in the order a request meets them (as httpx's ``Client.send`` chain): ``get``
+        (headers, errors mapped in one place by ``_fetch_errors``) -> ``_slots`` (per-host and global
+        concurrency) -> ``_within_deadline`` -> ``_follow_redirects`` (hop limit) -> ``_send_checked`` (SSRF
+        checks) -> ``_fetch_one`` (one request, size-capped body) -> ``_check_status``.
         """
         assert self._client is not None, "use 'async with Fetcher(...)'"
         started = time.monotonic()
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        if accept:
-            headers["Accept"] = accept
+        headers = _conditional_headers(etag, last_modified, accept)
+        with _fetch_errors(self.config.deadline):
+            async with self._slots(urlsplit(url).hostname or ""):
+                response = await self._within_deadline(url, headers, trusted, decode)
+                response.elapsed = time.monotonic() - started
+            return self._check_status(response)
+
+    @contextlib.asynccontextmanager
+    async def _slots(self, host: str):
+        """The host's slot first: a request waiting for a busy host must not hold a global slot."""
+        async with self._hosts[host], self._global:
+            yield
+
+    async def _within_deadline(self, url: str, headers: dict[str, str], trusted: bool, decode: bool) -> Response:
+        """The whole exchange, redirects included, within ``network.deadline`` (TimeoutError past it)."""
+        async with asyncio.timeout(self.config.deadline):
+            return await self._follow_redirects(url, headers, trusted, decode)
+
+    async def _follow_redirects(self, url: str, headers: dict[str, str], trusted: bool, decode: bool) -> Response:
+        """Follow up to ``network.max_redirects`` redirects, each hop checked again."""
         start_origin = origin(url)
-        host = urlsplit(url).hostname or ""
+        current = url
+        for _hop in range(self.config.max_redirects + 1):
+            # the configured URL is trusted; a redirect elsewhere is a new, untrusted link
+            response = await self._send_checked(current, headers, trusted and origin(current) == start_origin,
+                                                decode)
+            if response.status not in REDIRECT_CODES or "location" not in response.headers:
+                return response
+            current = urljoin(current, response.headers["location"])
+        raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
+
+    async def _send_checked(self, url: str, headers: dict[str, str], trusted: bool, decode: bool) -> Response:
+        """One request after the URL check; the connect-time guard learns whether it may reach private
+        addresses."""
+        token = _private_ok.set(await self.check_url(url, trusted=trusted))
         try:
-            # the host's slot first: a request waiting for a busy host must not hold a global slot
-            async with self._hosts[host], self._global:
-                async with asyncio.timeout(self.config.deadline):
-                    current = url
-                    for _hop in range(self.config.max_redirects + 1):
-                        # the configured URL is trusted; a redirect elsewhere is a new, untrusted link
-                        private_ok = await self.check_url(current,
-                                                          trusted=trusted and origin(current) == start_origin)
-                        token = _private_ok.set(private_ok)
-                        try:
-                            response = await self._fetch_one(current, headers, decode)
-                        finally:
-                            _private_ok.reset(token)
-                        if response.status in REDIRECT_CODES and "location" in response.headers:
-                            current = urljoin(current, response.headers["location"])
-                            continue
-                        response.elapsed = time.monotonic() - started
-                        return self._check_status(response)
-                    raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
-        except TimeoutError:
-            raise FetchError(f"deadline of {self.config.deadline:g}s exceeded") from None
-        except httpx.TimeoutException as exc:
-            raise FetchError(f"timed out ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise FetchError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
-        except (httpx.InvalidURL, ValueError) as exc:  # a malformed URL or Location header ("http://[oops/")
-            raise FetchError(f"invalid URL: {exc}") from None
+            return await self._fetch_one(url, headers, decode)
+        finally:
+            _private_ok.reset(token)
 
     async def _fetch_one(self, url: str, headers: dict[str, str], decode: bool = True) -> Response:
+        """One request: the status and headers; the body only for a 2xx answer, capped (``_read_body``)."""
         assert self._client is not None
-        cap = self.config.max_bytes
         async with self._client.stream("GET", url, headers=headers) as resp:
             resp_headers = {k.lower(): v for k, v in resp.headers.items()}
             if resp.status_code in REDIRECT_CODES or resp.status_code == 304 or resp.status_code >= 400:
                 return Response(str(resp.url), resp.status_code, resp_headers)
-            declared = resp_headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > cap:
-                raise FetchError(f"body too large: Content-Length {int(declared)} exceeds {cap} bytes",
-                                 status=resp.status_code)
-            # decoded here, not by httpx: its decoders inflate a whole chunk at once, whatever it grows to
-            decoder = _BodyDecoder(resp_headers.get("content-encoding", "") if decode else "", cap)
-            chunks: list[bytes] = []
-            raw_size = size = 0
-            try:
-                async for raw in resp.aiter_raw():
-                    raw_size += len(raw)
-                    if raw_size > cap:
-                        raise FetchError(f"body too large: more than {cap} bytes", status=resp.status_code)
-                    chunk = decoder.decode(raw)
-                    size += len(chunk)
-                    if size > cap:
-                        raise FetchError(f"body too large: more than {cap} bytes", status=resp.status_code)
-                    chunks.append(chunk)
-                chunks.append(decoder.decode(b"", final=True))
-            except FetchError as exc:
-                exc.status = resp.status_code
-                raise
+            content = await self._read_body(resp, resp_headers, decode)
+            return Response(str(resp.url), resp.status_code, resp_headers, content)
+
+    async def _read_body(self, resp: httpx.Response, headers: dict[str, str], decode: bool) -> bytes:
+        """The body, never more than ``network.max_bytes`` as sent or decoded (FetchError past it)."""
+        cap = self.config.max_bytes
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError(f"body too large: Content-Length {int(declared)} exceeds {cap} bytes",
+                             status=resp.status_code)
+        # decoded here, not by httpx: its decoders inflate a whole chunk at once, whatever it grows to
+        decoder = _BodyDecoder(headers.get("content-encoding", "") if decode else "", cap)
+        chunks: list[bytes] = []
+        raw_size = size = 0
+        try:
+            async for raw in resp.aiter_raw():
+                raw_size += len(raw)
+                if raw_size > cap:
+                    raise FetchError(f"body too large: more than {cap} bytes")
+                chunk = decoder.decode(raw)
+                size += len(chunk)
+                if size > cap:
+                    raise FetchError(f"body too large: more than {cap} bytes")
+                chunks.append(chunk)
+            chunks.append(decoder.decode(b"", final=True))
             if size + len(chunks[-1]) > cap:
-                raise FetchError(f"body too large: more than {cap} bytes", status=resp.status_code)
-            return Response(str(resp.url), resp.status_code, resp_headers, b"".join(chunks))
+                raise FetchError(f"body too large: more than {cap} bytes")
+        except FetchError as exc:
+            exc.status = resp.status_code
+            raise
+        return b"".join(chunks)
 
     @staticmethod
     def _check_status(response: Response) -> Response:

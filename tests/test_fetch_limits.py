@@ -2,12 +2,17 @@
 
 import asyncio
 import gzip
+import tomllib
+from pathlib import Path
 
+import httpcore
+import httpx
 import pytest
+from packaging.requirements import Requirement
 
 from borderwatch.config import NetworkConfig
 from borderwatch.errors import BlockedURLError, FetchError
-from borderwatch.net import Fetcher, parse_retry_after
+from borderwatch.net import Fetcher, _GuardedBackend, _private_ok, guard, parse_retry_after
 from tests.servers import ScriptedServer, hang, redirect, respond, static, trickle
 
 
@@ -218,3 +223,50 @@ def test_malformed_redirect_is_a_fetch_error():
 
 def test_retry_after_minus_zero_date_is_utc():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 -0000", now=1445412480 - 60) == 60
+
+
+# --- the private httpx/httpcore hook the connect-time SSRF guard relies on ------------------------------------
+
+def test_the_hook_the_ssrf_guard_patches_exists_in_these_httpx_and_httpcore_versions():
+    transport = httpx.AsyncHTTPTransport()
+    backend = getattr(getattr(transport, "_pool", None), "_network_backend", None)
+    assert isinstance(backend, httpcore.AsyncNetworkBackend), (
+        f"httpx {httpx.__version__} / httpcore {httpcore.__version__}: AsyncHTTPTransport._pool._network_backend "
+        "is gone, so borderwatch/net.py cannot put its connect-time SSRF guard under the pool; keep httpx and "
+        "httpcore within the bounds in pyproject.toml or port guard()")
+    assert isinstance(guard(transport)._pool._network_backend, _GuardedBackend)
+
+
+def test_a_transport_without_the_hook_is_refused_not_used_unguarded():
+    class Renamed(httpx.AsyncBaseTransport):  # what a future httpx that renamed its pool would look like
+        pass
+
+    with pytest.raises(RuntimeError, match=r"SSRF guard cannot be installed: httpx .* use the httpx/httpcore versions"):
+        guard(Renamed())
+
+
+def test_httpx_and_httpcore_have_upper_bounds_that_hold_the_installed_versions():
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    requirements = {Requirement(r).name.lower(): Requirement(r) for r in project["dependencies"]}
+    for name, module in (("httpx", httpx), ("httpcore", httpcore)):
+        spec = requirements[name].specifier
+        assert any(s.operator in ("<", "<=", "~=", "==") for s in spec), f"{name} has no upper bound in pyproject.toml"
+        assert spec.contains(module.__version__), f"installed {name} {module.__version__} is outside {spec}"
+
+
+def test_the_guard_is_under_every_pool_the_fetcher_opens():
+    """A request to 127.0.0.1 that skipped the URL check (``_fetch_one`` directly, private addresses not
+    allowed) is refused all the same: by the backend under the origin's pool, at connect time."""
+    with ScriptedServer() as srv:
+        srv.routes["/x"] = static(b"ok")
+
+        async def go():
+            async with Fetcher(NetworkConfig(timeout=1, deadline=3)) as f:
+                token = _private_ok.set(False)
+                try:
+                    return await f._fetch_one(srv.url("/x"), {})
+                finally:
+                    _private_ok.reset(token)
+
+        with pytest.raises(BlockedURLError, match="at connect time"):
+            asyncio.run(go())
