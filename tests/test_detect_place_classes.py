@@ -65,3 +65,39 @@ def test_a_province_alone_before_the_verb_is_not_read_as_a_list_of_its_districts
     got = {n for n, _ in _places("Fighters from Jorm attacked, and Badakhshan fell to the Taliban, officials said.",
                                 "territorial")}
     assert "Jorm" not in got
+
+
+def test_training_grounds_named_after_a_dash_are_each_a_place_of_the_drill():
+    text = ("The drills will be held at two training grounds in Tajikistan - Lyaur and Momirak - and will involve "
+            "units of the CSTO's rapid reaction force.")
+    assert {n for n, _ in _places(text, "troop_movement")} == {"Lyaur", "Momirak"}
+
+
+def test_training_grounds_without_names_give_no_place():
+    text = "Tajik and Russian units will hold drills at several training grounds in Tajikistan, the ministry said."
+    assert {n for n, _ in _places(text, "troop_movement")} <= {"Tajikistan"}
+
+
+def test_a_withdrawal_to_a_town_is_not_placed_in_the_province_that_locates_the_town():
+    text = "Afghan soldiers abandoned their posts and fled to Faizabad, the capital of Badakhshan, officials said."
+    assert "Badakhshan" not in {n for n, _ in _places(text, "troop_movement")}
+
+
+def test_a_withdrawal_from_a_province_is_placed_there():
+    text = "Afghan soldiers withdrew from Badakhshan province to Kabul after heavy fighting, officials said."
+    assert "Badakhshan" in {n for n, _ in _places(text, "troop_movement")}
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Tolibonlar hujumidan so‘ng 20 ta askar «Qizilsoy» chegara posti orqali Tojikistonga chekinishga majbur bo‘ldi.",
+     "Qizilsoy"),
+    ("Tolibonlar hujumidan so‘ng 20 ta askar «Shahritus» chegara otryadining posti orqali Tojikistonga chekindi.",
+     "Shahritus"),
+])
+def test_uzbek_a_border_post_named_in_quotes_places_the_crossing(text, name):
+    assert name in [n for n, _ in _places(text, "troop_movement")]
+
+
+def test_uzbek_a_post_that_names_the_speaker_is_no_place():
+    text = "20 ta askar Tojikistonga chekindi, deya xabar berdi «Qizilsoy» gazetasi."
+    assert "Qizilsoy" not in [n for n, _ in _places(text, "troop_movement")]

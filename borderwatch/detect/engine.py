@@ -727,7 +727,10 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
                        key=lambda mm: mm.start)
     towards = lex.cue("towards_before")
     if subtype == "withdrawal" and towards is not None:  # a withdrawal happens where they left, not where they went
-        left = [mm for mm in cands if not towards.search(s[max(0, mm.start - sent.start - 25):mm.start - sent.start])]
+        went = [mm for mm in cands if towards.search(s[max(0, mm.start - sent.start - 25):mm.start - sent.start])]
+        # "fled to Faizabad, the capital of Badakhshan": the province locates where they went, not where they left
+        left = [mm for mm in cands if mm not in went
+                and not (mm.place.kind == "province" and any(w.place.province_id == mm.place.id for w in went))]
         if any(not mm.is_country for mm in left):
             cands = left  # ("fled to Faizabad": with nothing left named, where they went)
         elif _origin_is_place_type(lex, s, t1):
@@ -764,9 +767,9 @@ def _origin_is_place_type(lex: Lexicon, s: str, t1: int) -> bool:
 
 
 def _named(m: re.Match) -> tuple[str | None, str | None, int]:
-    """(name, noun, start) from an unknown-place cue match: groups n/noun, n2/noun2 or n3/noun3."""
+    """(name, noun, start) from an unknown-place cue match: groups n/noun, n2/noun2, n3/noun3 or n4/noun4."""
     gd = m.groupdict()
-    for n, noun in (("n", "noun"), ("n2", "noun2"), ("n3", "noun3")):
+    for n, noun in (("n", "noun"), ("n2", "noun2"), ("n3", "noun3"), ("n4", "noun4")):
         if gd.get(n):
             return gd[n], gd.get(noun), m.start(n)
     return None, None, -1
@@ -833,8 +836,9 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
     npw, given = lex.cue("not_place_word"), lex.cue("given_name")
     if (npw is not None and any(npw.match(w) for w in words if w[:1].isupper())) or (given is not None and given.fullmatch(words[0])):
         return None
-    if any(mm.start - sent.start <= a < mm.end - sent.start and not mm.is_country for mm in sent.places):
-        return None  # the gazetteer knows it
+    known = [mm for mm in sent.places if mm.start - sent.start <= a < mm.end - sent.start and not mm.is_country]
+    if known:  # the gazetteer knows it (a destination or post named with its noun is still the movement's place)
+        return known[0] if dest and known[0].in_region and not art.is_reference(known[0]) else None
     ctx = _nearest_resolved(art, sent, a)
     if ctx is None:
         return None
@@ -862,21 +866,22 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
 
 
 def _second_range(art: _Article, sent: _Sentence, lex: Lexicon, first: Mention) -> Mention | None:
-    """The other training ground of "the X and Y training grounds" (group ``nb`` of the unknown_range cue), as a
-    known place or as written."""
+    """The other training ground of "the X and Y training grounds" or "two training grounds - X and Y" (group
+    ``nb`` or ``nb4`` of the unknown_range cue), as a known place or as written."""
     rx = lex.cue("unknown_range")
     s = sent.text
     a = first.start - sent.start
     m = rx.search(s, max(0, a - 40), min(len(s), a + 200)) if rx is not None else None
-    if not m or not m.groupdict().get("nb"):
+    second = next((g for g in ("nb", "nb4") if m and m.groupdict().get(g)), None)
+    if second is None:
         return None
-    b0, b1 = m.span("nb")
+    b0, b1 = m.span(second)
     known = [mm for mm in sent.places if mm.start - sent.start <= b0 < mm.end - sent.start and mm.in_region]
     if known:
         return known[0]
     from borderwatch.gazetteer import Place
     p = first.place
-    name = m.group("nb")
+    name = m.group(second)
     return Mention(sent.start + b0, sent.start + b1, Place(
         id=f"unresolved:{name}", name=name, kind=p.kind if p.id.startswith("unresolved:") else "range",
         country=p.country, country_code=p.country_code, district=p.district, province=p.province, lat=p.lat, lon=p.lon,

@@ -135,7 +135,7 @@ CUES: dict[str, str] = {
     "unknown_after": "a place the gazetteer lacks, named after the trigger: groups n/noun or n2/noun2",
     "unknown_before": "a place the gazetteer lacks, named before a passive trigger: groups n/noun/noun2",
     "unknown_in": "'a stronghold in X' right after the trigger: group n",
-    "unknown_range": "a training ground named near a drill: groups n/noun, n2/noun2, n3/noun3",
+    "unknown_range": "a training ground named near a drill: groups n/noun, n2/noun2, n3/noun3, n4/noun4 (a second one: nb, nb4)",
     "unknown_dest": "where troops went or stand, named with a place noun the gazetteer may lack ('to the town of X', "
                     "'at X airport', 'на заставе «X»'): groups n/noun or n2/noun2",
     "unknown_continue": "what may follow an unknown place with no noun (',', 'on', 'in'…)",
