@@ -199,3 +199,12 @@ def test_folding():
     assert fold_token("Бадахшане") == fold_token("Бадахшан") == fold_token("Бадахшанской")
     assert set(name_keys("Dasht-e-Archi")) & set(name_keys("Dashti Archi"))
     assert set(name_keys("Shirkhan Bandar")) & set(name_keys("Sher Khan Bandar"))
+
+
+def test_a_district_seat_belongs_to_its_district_even_across_the_boundary_line():
+    """The town of Dasht-e Archi (the seat of Dasht-e Archi district) lies, by its GeoNames point, just inside
+    Imam Sahib's polygon: its name makes it Dasht-e Archi's, so a report naming it is not clustered with Imam Sahib."""
+    from borderwatch.gazetteer import load_gazetteer
+
+    town = next(p for p in load_gazetteer().lookup("Dasht-e Archi") if p.kind == "town")
+    assert (town.district, town.district_id) == ("Dasht-e Archi", "AF1906")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import re
 import sys
 import unicodedata
@@ -32,6 +33,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from borderwatch.gazetteer import _FIELDS, NORM_VERSION, fold_token, name_keys  # noqa: E402
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 12742 * math.asin(math.sqrt(a))
+
 
 # --------------------------------------------------------------------------------------------
 # Hand-curated additions (standard exonyms / spellings in English and Russian news use).
@@ -717,6 +726,11 @@ class Builder:
 
     # ---------------------------------------------------------------- towns
     def build_towns(self) -> None:
+        # a district's seat carries the district's name: a town of that name in that province is in it, even when
+        # its point falls just across the district's boundary line (Dasht-e Archi's town lies in Imam Sahib's)
+        seat_of = {(row["province_id"], key): pid for pid, row in self.rows.items()
+                   if row.get("kind") == "district" and row.get("country_code") == "AF"
+                   for key in name_keys(row["name"])}
         for r in self.cities:
             cc = r["country_code"]
             gid = int(r["geonameid"])
@@ -734,6 +748,11 @@ class Builder:
             if extra:
                 name = extra[0]
             dist_id = self.district_town.get(gid)
+            if cc == "AF" and dist_id is None and prov_id:  # near (40 km) its district's point: the seat, not a namesake
+                seat = next((seat_of[(prov_id, k)] for k in name_keys(name) if (prov_id, k) in seat_of), None)
+                if seat and self.rows[seat]["lat"] is not None and \
+                        _km(float(self.rows[seat]["lat"]), float(self.rows[seat]["lon"]), *self.gn_point(r)) <= 40:
+                    dist_id = seat
             if cc == "AF" and dist_id is None:
                 dist_id = self.polys.which(*self.gn_point(r))  # pick-only: the district id, never a coordinate
                 if dist_id and dist_id not in self.rows:
