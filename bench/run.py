@@ -115,6 +115,7 @@ def bench_config(database_url: str, feeds: list[str], sink: str, per_feed: int):
                               "threat_assessment"]}],
         "pipeline": {"max_entries_per_feed": max(200, per_feed)},
         "delivery": {"min_interval": 0},
+        "polling": {"min_interval": 0, "max_interval": 0},  # the rerun passes poll every feed again
     })
 
 

@@ -142,7 +142,7 @@ def run(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt 
 
 @app.command()
 def serve(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt = None,
-          cron: Annotated[str, typer.Option(help="schedule")] = "*/15 * * * *",
+          cron: Annotated[str, typer.Option(help="schedule")] = "*/5 * * * *",
           timezone: Annotated[str, typer.Option(help="timezone of the schedule")] = "UTC",
           name: Annotated[str, typer.Option(help="deployment name (prefect.yaml's is borderwatch-monitor)")]
           = SERVE_DEPLOYMENT) -> None:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from borderwatch import __version__
 from borderwatch.errors import ConfigError
+from borderwatch.polling import PollPolicy
 from borderwatch.redact import HOST_SCHEMES, redact_url
 
 ENV_CONFIG = "BORDERWATCH_CONFIG"
@@ -200,6 +201,22 @@ class PipelineConfig(_Strict):
     feed_backoff_max: Annotated[float, Field(ge=0)] = 6 * 3600.0
 
 
+class PollingConfig(_Strict):
+    """Each feed is polled about as often as it publishes (borderwatch.polling), between these bounds
+    (seconds); ``window``: how far back its items count. ``min_interval: 0, max_interval: 0``: every feed on
+    every pass."""
+
+    min_interval: Annotated[float, Field(ge=0)] = 300.0
+    max_interval: Annotated[float, Field(ge=0)] = 6 * 3600.0
+    window: Annotated[float, Field(gt=0)] = 3 * 86400.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PollingConfig:
+        if self.min_interval > self.max_interval:
+            raise ValueError(f"min_interval ({self.min_interval:g}) is more than max_interval ({self.max_interval:g})")
+        return self
+
+
 class AggregatorsConfig(_Strict):
     """News-search feeds. ``google_resolver``: an optional service of your own that turns a Google News
     article link into the publisher's URL: a URL with ``{url}`` where the (percent-encoded) Google link goes;
@@ -240,6 +257,7 @@ class Config(_Strict):
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     aggregators: AggregatorsConfig = Field(default_factory=AggregatorsConfig)
+    polling: PollingConfig = Field(default_factory=PollingConfig)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     source: str | None = None  # where this config came from (for messages)
 
@@ -263,6 +281,12 @@ class Config(_Strict):
                                  f"(give each a distinct name, or remove the duplicate)")
             seen[channel.key] = i
         return self
+
+    @cached_property
+    def poll_policy(self) -> PollPolicy:
+        """The feed-polling policy (borderwatch.polling): adaptive bounds and the failure back-off."""
+        return PollPolicy(self.polling.min_interval, self.polling.max_interval, self.polling.window,
+                          self.pipeline.feed_backoff_base, self.pipeline.feed_backoff_max)
 
     @cached_property
     def secrets(self) -> tuple[str, ...]:

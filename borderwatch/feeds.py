@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from borderwatch.errors import FeedParseError
+from borderwatch.polling import parse_ttl
 from borderwatch.urls import canonical_url
 
 # Feeds may not declare entities: refuse before any XML parser sees them (billion laughs, external entities).
@@ -48,6 +49,7 @@ class ParsedFeed:
     entries: list[FeedEntry] = field(default_factory=list)
     title: str | None = None
     problem: str | None = None  # a bozo feed that still had entries: what was wrong
+    ttl: float | None = None  # seconds: RSS <ttl> (given in minutes), how long the feed may be cached
 
 
 def _plain(markup: str) -> str:
@@ -126,7 +128,7 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_ur
             raise FeedParseError(f"no entries; {problem}")
         if not version:
             raise FeedParseError("not a feed (no RSS/Atom/JSON Feed structure found)")
-        return ParsedFeed([], parsed.feed.get("title"), None)
+        return ParsedFeed([], parsed.feed.get("title"), None, parse_ttl(parsed.feed.get("ttl")))
     entries: list[FeedEntry] = []
     for item in parsed.entries[: limit or None]:
         link = item.get("link") or ""
@@ -144,7 +146,7 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_ur
             entries.append(entry)
     if not entries:
         raise FeedParseError("entries have no links" + (f"; {problem}" if problem else ""))
-    return ParsedFeed(entries, parsed.feed.get("title"), problem)
+    return ParsedFeed(entries, parsed.feed.get("title"), problem, parse_ttl(parsed.feed.get("ttl")))
 
 
 def _parse_json_feed(content: bytes, base_url: str | None, limit: int | None) -> ParsedFeed:

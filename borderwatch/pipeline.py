@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import TypeVar
 from urllib.parse import quote, urlsplit
@@ -22,6 +23,7 @@ from borderwatch.errors import BlockedURLError, FeedParseError, FetchError
 from borderwatch.extract import Extracted, PageJob, PageResult, analyse_page, content_hash
 from borderwatch.feeds import FeedEntry, ParsedFeed, parse_feed
 from borderwatch.net import Fetcher
+from borderwatch.polling import cache_max_age
 
 T = TypeVar("T")
 
@@ -52,6 +54,8 @@ class FeedOutcome:
     error: str | None = None
     retry_after: float | None = None
     seconds: float = 0.0
+    max_age: float | None = None  # Cache-Control max-age of the answer (a 304's too)
+    polled_at: datetime | None = None  # when the pass that polled it started: its next poll counts from then
 
     @property
     def ok(self) -> bool:
@@ -103,8 +107,10 @@ async def _fetch_feed(fetcher: Fetcher, req: FeedRequest, config: Config) -> Fee
     except FetchError as exc:
         return FeedOutcome(req.feed_id, status=exc.status, error=str(exc), retry_after=exc.retry_after,
                            seconds=loop.time() - started)
+    max_age = cache_max_age(resp.headers)
     if resp.not_modified:
-        return FeedOutcome(req.feed_id, 304, req.etag, req.last_modified, seconds=loop.time() - started)
+        return FeedOutcome(req.feed_id, 304, req.etag, req.last_modified, seconds=loop.time() - started,
+                           max_age=max_age)
     try:
         parsed = parse_feed(resp.content, resp.headers, base_url=resp.url,
                             limit=config.pipeline.max_entries_per_feed)
@@ -116,7 +122,7 @@ async def _fetch_feed(fetcher: Fetcher, req: FeedRequest, config: Config) -> Fee
     if req.aggregator:  # other outlets' articles: credited to their publishers, links unwrapped
         parsed.entries = [e for e in (aggregators.attribute(e, req.aggregator, req.url) for e in parsed.entries) if e]
     return FeedOutcome(req.feed_id, resp.status, resp.headers.get("etag"), resp.headers.get("last-modified"),
-                       parsed, seconds=loop.time() - started)
+                       parsed, seconds=loop.time() - started, max_age=max_age)
 
 
 async def fetch_and_analyse(config: Config, tasks: Sequence[PageTask], pool: Executor | None,

@@ -173,6 +173,21 @@ def _about(row: dict) -> str | None:
     return row.get("feed_name")
 
 
+def span(seconds: float | None) -> str | None:
+    """A polling interval, short: 45s, 5m, 1h30, 6h, 2d."""
+    if seconds is None:
+        return None
+    seconds = round(float(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        hours, minutes = divmod(seconds // 60, 60)
+        return f"{hours}h{minutes:02d}" if minutes else f"{hours}h"
+    return f"{seconds // 86400}d"
+
+
 def _words(key: str):
     return lambda row: str(row[key]).replace("_", " ") if row.get(key) else None
 
@@ -199,7 +214,8 @@ FEEDS = [
     Column("state", "state", 6, 13, 0),
     Column("consecutive_failures", "fails", 5, 5, 1, justify="right"),
     Column("last_success_at", "last success", 16, 16, 2),
-    Column("next_attempt_at", "next try", 16, 16, 5),
+    Column("poll_interval", "every", 5, 6, 3, justify="right", value=lambda row: span(row.get("poll_interval"))),
+    Column("next_attempt_at", "next poll", 16, 16, 3),
     Column("items_seen", "items", 5, 6, 4, justify="right"),
     Column("last_error", "last error", 16, None, 1, lines=2, want=50),
     Column("parse_problem", "parse problem", 16, 40, 8),

@@ -36,6 +36,7 @@ from borderwatch.models import store
 from borderwatch.models.db import Database
 from borderwatch.models.schema import Alert, Feed
 from borderwatch.pipeline import FeedOutcome, FeedRequest, PageTask, fetch_and_analyse, fetch_feeds
+from borderwatch.polling import is_due
 from borderwatch.redact import redact_text
 from borderwatch.report import render_pass_report
 
@@ -70,13 +71,14 @@ def fetch_feeds_task(config: Config, db: Database) -> tuple[list[FeedOutcome], d
     with db.session() as s:
         feeds = store.sync_feeds(s, config.feeds)
     now = store.utcnow()
-    due = [f for f in feeds if store.is_due(f, now)]
+    due = [f for f in feeds if is_due(f.next_attempt_at, now)]
     declared = {c.url: c.aggregator for c in config.feeds}
     requests = [FeedRequest(f.id, f.url, f.etag, f.last_modified, aggregator_for(f.url, declared.get(f.url)))
                 for f in due]
     outcomes = asyncio.run(fetch_feeds(config, requests, [f.url for f in feeds]))
     names = {f.id: f.name for f in due}
     for o in outcomes:
+        o.polled_at = now
         if not o.ok:
             get_run_logger().warning("feed %s failed: %s", names[o.feed_id], redact_text(o.error or "", config.secrets))
     return outcomes, {f.id: f for f in feeds}, len(feeds) - len(due)
@@ -103,7 +105,7 @@ def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome]
             pending = any(e.canonical_url not in known for e in fresh)
             if pending and o.status != 304:
                 deferred[o.feed_id] = (o.etag, o.last_modified)
-            _feed, transition = store.record_feed_outcome(s, o, len(fresh), config.pipeline,
+            _feed, transition = store.record_feed_outcome(s, o, len(fresh), config.poll_policy,
                                                           config.delivery.feed_failure_threshold,
                                                           save_validators=not pending)
             if transition:
@@ -342,7 +344,7 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
     return result
 
 
-def serve_monitor(config_path: str | None, *, cron: str = "*/15 * * * *", timezone: str = "UTC",
+def serve_monitor(config_path: str | None, *, cron: str = "*/5 * * * *", timezone: str = "UTC",
                   name: str = "borderwatch-monitor") -> None:
     """Serve the monitor on a cron schedule from this process (needs a Prefect server), one run at a time."""
     from prefect.schedules import Cron

@@ -74,7 +74,9 @@ class Feed(Base):
     last_error_at: Mapped[datetime | None]
     parse_problem: Mapped[str | None] = mapped_column(Text)  # bozo feed used anyway: what was wrong
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]  # the next poll (borderwatch.polling), after success or failure
+    poll_interval: Mapped[float | None]  # seconds: how often it is polled now, from how often it publishes
+    ttl: Mapped[float | None]  # seconds: the feed's own <ttl>, kept for 304 answers
     items_seen: Mapped[int] = mapped_column(Integer, default=0)
     failing_since: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -13,13 +13,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from borderwatch import polling
 from borderwatch.aggregators import entry_story_key
 from borderwatch.alerts import CountClaim, EventSummary, SourceRef, period
-from borderwatch.config import AlertChannelConfig, FeedConfig, PipelineConfig
+from borderwatch.config import AlertChannelConfig, FeedConfig
 from borderwatch.events import Claim, EventState, family, place_key, plan
 from borderwatch.feeds import FeedEntry
 from borderwatch.models.schema import Alert, Article, Entry, Event, Feed, Mention
 from borderwatch.pipeline import ArticleRecord, FeedOutcome
+from borderwatch.polling import PollPolicy
 
 # Postgres advisory lock id serialising event clustering across concurrent runs ("bw" + 1).
 CLUSTER_LOCK = 0x627701
@@ -62,21 +64,18 @@ def sync_feeds(session: Session, configured: Sequence[FeedConfig]) -> list[Feed]
     return result
 
 
-def is_due(feed: Feed, now: datetime) -> bool:
-    return feed.next_attempt_at is None or feed.next_attempt_at <= now
-
-
-def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, cfg: PipelineConfig,
+def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, policy: PollPolicy,
                         failure_threshold: int, now: datetime | None = None, *,
                         save_validators: bool = True) -> tuple[Feed, tuple[str, str] | None]:
-    """Update a feed's health, validators and back-off after one fetch attempt.
+    """Update a feed's health, validators and next poll after one fetch attempt (``now``: when the pass
+    started; the times come from ``borderwatch.polling``).
 
     ``save_validators=False`` keeps the old ETag / Last-Modified: while the feed's new entries are not stored
     yet, a 304 on the next run would hide them (see ``save_validators``).
 
     Returns the feed and, for operators, (transition, incident key): "feed_down" when it just reached
     ``failure_threshold`` failed runs in a row, "feed_recovered" when a feed reported down works again."""
-    now = now or utcnow()
+    now = now or outcome.polled_at or utcnow()
     feed = session.get(Feed, outcome.feed_id)
     assert feed is not None
     feed.last_fetched_at = now
@@ -85,23 +84,30 @@ def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, 
     if outcome.ok:
         if (feed.consecutive_failures or 0) >= failure_threshold:
             transition = ("feed_recovered", _incident_key("feed_recovered", feed))
+        # a 304: nothing new, the interval stands (none yet, as after an upgrade: the shortest, to learn it)
+        observed = feed.poll_interval if feed.poll_interval is not None else policy.min_interval
+        if outcome.status != 304:
+            feed.parse_problem = outcome.parsed.problem if outcome.parsed else None
+            feed.ttl = outcome.parsed.ttl if outcome.parsed else None
+            if save_validators:
+                feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
+            since_last = (now - feed.last_success_at).total_seconds() if feed.last_success_at else None
+            observed = polling.observed_interval([e.published for e in outcome.entries], now, policy.window,
+                                                 new_items=new_items, since_last=since_last)
+            observed = polling.poll_interval(observed, feed.poll_interval, policy)
+        feed.poll_interval = polling.poll_interval(observed, None, policy)
+        feed.next_attempt_at = polling.next_poll(now, feed.poll_interval, policy, ttl=feed.ttl,
+                                                 max_age=outcome.max_age)
         feed.failing_since = None
         feed.last_success_at = now
         feed.consecutive_failures = 0
-        feed.next_attempt_at = None
         feed.items_seen = (feed.items_seen or 0) + new_items
-        if outcome.status != 304:
-            feed.parse_problem = outcome.parsed.problem if outcome.parsed else None
-            if save_validators:
-                feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
     else:
         feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
         feed.failing_since = feed.failing_since or now
         feed.last_error = outcome.error
         feed.last_error_at = now
-        delay = min(cfg.feed_backoff_base * 2 ** (feed.consecutive_failures - 1), cfg.feed_backoff_max)
-        if outcome.retry_after is not None:
-            delay = max(delay, min(outcome.retry_after, cfg.feed_backoff_max))
+        delay = polling.failure_delay(feed.consecutive_failures, policy, outcome.retry_after)
         feed.next_attempt_at = now + timedelta(seconds=delay)
         if feed.consecutive_failures == failure_threshold:
             transition = ("feed_down", _incident_key("feed_down", feed))
@@ -455,11 +461,6 @@ def claim_due_alerts(session: Session, channel: str, lease: timedelta, limit: in
                                 .execution_options(populate_existing=True)))
 
 
-def backoff_delay(attempts: int, retry_base: float, retry_max: float) -> float:
-    """Seconds before the next try after ``attempts`` failed ones: base, 2*base, 4*base, ... capped."""
-    return min(retry_base * 2 ** max(attempts - 1, 0), retry_max)
-
-
 def hold_claim(session: Session, alert_ids: Sequence[int], leases: dict[int, datetime],
                lease: timedelta) -> list[int]:
     """Renew this run's claim on rows just before sending them; returns the ids still held. A row whose lease
@@ -497,7 +498,8 @@ def finish_alert(session: Session, alert_id: int, *, ok: bool, error: str | None
             alert.status = "failed"
         else:
             alert.status = "pending"
-            alert.next_attempt_at = now + timedelta(seconds=backoff_delay(alert.attempts, retry_base, retry_max))
+            alert.next_attempt_at = now + timedelta(seconds=polling.backoff_delay(alert.attempts, retry_base,
+                                                                                     retry_max))
     return alert.status
 
 

@@ -236,6 +236,7 @@ def run_config(db_url: str, feed_urls: list[str], alert_urls: list[str] = (), **
         "network": {"timeout": 2, "deadline": 4},
         "pipeline": {"feed_backoff_base": 0, "extract_workers": 2, "extract_timeout": 5},
         "delivery": {"min_interval": 0, "retry_base": 0},
+        "polling": {"min_interval": 0, "max_interval": 0},  # every feed on every pass
     }
     for key, value in extra.items():
         data[key] = {**data[key], **value} if isinstance(data.get(key), dict) else value

@@ -135,6 +135,7 @@ def make_config(database_url: str, feeds: list[tuple[str, str]] | None = None, *
         "network": {"timeout": 2, "deadline": 4},
         "pipeline": {"feed_backoff_base": 0, "extract_workers": 2},
         "delivery": {"min_interval": 0, "retry_base": 0},
+        "polling": {"min_interval": 0, "max_interval": 0},  # every feed on every pass (tests of polling set theirs)
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):

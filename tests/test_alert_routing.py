@@ -118,7 +118,7 @@ def test_feed_failing_n_runs_notifies_ops_once_and_once_on_recovery(db_url, db, 
 
     def run(outcome):
         with db.session() as s:
-            _feed, transition = store.record_feed_outcome(s, outcome, 0, config.pipeline,
+            _feed, transition = store.record_feed_outcome(s, outcome, 0, config.poll_policy,
                                                           config.delivery.feed_failure_threshold)
             if transition:
                 store.queue_ops_alert(s, config.alerts, transition[1], transition[0], feed_id)

@@ -95,7 +95,7 @@ def test_deploy_and_worker_run_the_monitor(prefect_server, world, tmp_path):
     out = prefect(["--no-prompt", "deploy", "--all"], env)
     assert "borderwatch-monitor" in out
     info = prefect(["deployment", "inspect", "monitor/borderwatch-monitor"], env)
-    assert "*/15 * * * *" in info and "'timezone': 'UTC'" in info
+    assert "*/5 * * * *" in info and "'timezone': 'UTC'" in info
     worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "borderwatch"], env=env,
                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -130,7 +130,7 @@ def test_serve_registers_the_schedule_and_runs_the_flow(prefect_server, world, t
         assert "0 6 * * *" in probe.stdout and "Asia/Kabul" in probe.stdout
         if deployed.returncode == 0:  # the deploy test ran first: its deployment is still there, unchanged
             still = prefect(["deployment", "inspect", "monitor/borderwatch-monitor"], env)
-            assert "*/15 * * * *" in still and "Asia/Kabul" not in still
+            assert "*/5 * * * *" in still and "Asia/Kabul" not in still
         out = prefect(["deployment", "run", "monitor/borderwatch-serve", "--watch"], env, timeout=240)
         assert "Completed" in out, out[-3000:]
     finally:

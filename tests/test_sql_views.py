@@ -91,8 +91,8 @@ def world_db(db_url):
                                      FeedConfig(name="Fine", url="https://fine.example/rss")])
         broken, fine = feeds
         for _ in range(3):
-            store.record_feed_outcome(s, FeedOutcome(broken.id, status=503, error="HTTP 503"), 0, config.pipeline, 2)
-        store.record_feed_outcome(s, FeedOutcome(fine.id, status=200), 4, config.pipeline, 2)
+            store.record_feed_outcome(s, FeedOutcome(broken.id, status=503, error="HTTP 503"), 0, config.poll_policy, 2)
+        store.record_feed_outcome(s, FeedOutcome(fine.id, status=200), 4, config.poll_policy, 2)
     yield db
     db.dispose()
 

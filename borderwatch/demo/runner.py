@@ -138,6 +138,7 @@ def run_demo(*, port: int = 8765, database_url: str | None = None, fresh: bool =
                    "tags": f.get("tags", [])} for f in FEEDS],
         "alerts": [{"url": f"json://{main.base_url.split('://', 1)[1]}/alerts", "name": "demo-sink"}],
         "delivery": {"min_interval": 0},
+        "polling": {"min_interval": 0, "max_interval": 0},  # every demo pass reads every feed
     }
     config = load_config(None, env=env, overrides=overrides, database_url=database_url)
     with contextlib.ExitStack() as stack:
