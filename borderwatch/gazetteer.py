@@ -61,7 +61,7 @@ class PlaceMatch:
 # --------------------------------------------------------------------------------------------
 # Normalisation. NORM_VERSION is written into the data file; bump it whenever folding changes
 # (the loader then recomputes keys from the stored names instead of trusting stored keys).
-NORM_VERSION = "6"
+NORM_VERSION = "7"
 
 TOKEN_RE = re.compile(r"[^\W_]+")
 # tokens that join parts of Persian names ("Qala-e-Zal", "Pul-i-Khumri", "Dasht-e Archi")
@@ -211,6 +211,11 @@ def name_keys(name: str) -> list[str]:
             merged = core[:i] + [fold_token(core[i] + core[i + 1])] + core[i + 2:]
             if len(merged) > 1:
                 keys.append(" ".join(ezafe_strip(t) for t in merged))
+    else:
+        raw = TOKEN_RE.findall(name)
+        if all("\u0600" <= t[0] <= "\u06ff" for t in raw):
+            # Arabic script writes a two-word name joined too ("جانی خیل" / "جانیخیل", "دند پتان" / "دندپتان")
+            keys.append(fold_token("".join(raw)))
     out: list[str] = []
     for k in keys:
         if k and k not in out:

@@ -101,3 +101,30 @@ def test_uzbek_a_border_post_named_in_quotes_places_the_crossing(text, name):
 def test_uzbek_a_post_that_names_the_speaker_is_no_place():
     text = "20 ta askar Tojikistonga chekindi, deya xabar berdi «Qizilsoy» gazetasi."
     assert "Qizilsoy" not in [n for n, _ in _places(text, "troop_movement")]
+
+
+@pytest.mark.parametrize("joined, name", [("جانیخیل", "Jani Khel"), ("خانآباد", "Khan Abad"), ("دندپتان", "Dand Wa Patan")])
+def test_arabic_script_two_word_names_are_found_written_joined(joined, name):
+    from borderwatch.detect.places import _gazetteer
+
+    assert name in {p.name for p in _gazetteer().lookup(joined)}
+
+
+def test_a_joined_common_word_is_no_place():
+    from borderwatch.detect.places import _gazetteer
+
+    assert _gazetteer().find("نیروهای امنیتی بازار و ساختمانهای فرمانداری را پس گرفتهاند") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Near Ishkoshim, 30 Afghan soldiers crossed into Tajikistan overnight, the border service said.",
+    "На участке Ишкашимского погранотряда 30 афганских военных перешли границу и вошли в Таджикистан, сообщили "
+    "пограничники Таджикистана.",
+])
+def test_a_crossing_into_a_country_is_placed_where_the_clause_before_the_verb_locates_it(text):
+    assert {n for n, _ in _places(text, "troop_movement")} & {"Ishkoshim", "Ishqoshim", "Ishkashim"}
+
+
+def test_a_town_named_before_the_verb_without_near_is_not_the_crossing_place():
+    text = "Officials in Khorugh said 30 Afghan soldiers crossed into Tajikistan overnight."
+    assert "Khorugh" not in {n for n, _ in _places(text, "troop_movement")}

@@ -337,10 +337,11 @@ def abroad(f: Frame) -> bool:
         f.dest = (towns or foreign or after or [None])[0]
     if f.dest is None or f.dest.is_country or f.dest.place.kind == "province":
         # "crossed the river near Ishkoshim in … Gorno-Badakhshan": where they crossed, named with "near"
+        # … or before the verb, heading its clause ("На участке Ишкашимского отряда … переправлялись")
         near = f.lex.cue("near_before")
         close = [mm for mm in f.sent.places if mm.in_region and not mm.is_country and mm.place.country_code != "AF"
-                 and f.t1 <= mm.start - f.sent.start <= f.t1 + 80 and near is not None
-                 and near.search(s[max(0, mm.start - f.sent.start - 30):mm.start - f.sent.start])]
+                 and (f.t1 <= mm.start - f.sent.start <= f.t1 + 80 or f.clause_lo <= mm.start - f.sent.start < f.t0)
+                 and near is not None and near.search(s[max(0, mm.start - f.sent.start - 30):mm.start - f.sent.start])]
         if close:
             f.dest = close[0]
     return not shelling(f)
