@@ -42,9 +42,9 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def role(pid: int) -> str:
+def role(pid: int, root: int | None = None) -> str:
     """A short name for what a process of the tree is."""
-    if pid == os.getpid():
+    if pid == (root or os.getpid()):
         return "main"
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -67,8 +67,9 @@ PIPELINE_EXCLUDED = frozenset({"prefect-server", "world-server"})
 class TreeMemory:
     """Sample the tree every ``interval`` seconds in a daemon thread; ``peak_mb`` is the largest sum seen."""
 
-    def __init__(self, interval: float = 0.2):
+    def __init__(self, interval: float = 0.2, root: int | None = None):
         self.interval = interval
+        self.root = root  # default: this process
         self.peak_kb = 0
         self.pipeline_peak_kb = 0  # the pipeline's own processes: not Prefect's API server, not the world server
         self.peak_parts: dict[int, int] = {}
@@ -77,10 +78,10 @@ class TreeMemory:
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
 
     def sample(self) -> int:
-        parts = {pid: rss_kb(pid) for pid in process_tree()}
+        parts = {pid: rss_kb(pid) for pid in process_tree(self.root)}
         for pid in parts:
             if pid not in self.roles:
-                self.roles[pid] = role(pid)
+                self.roles[pid] = role(pid, self.root)
         total = sum(parts.values())
         own = sum(kb for pid, kb in parts.items() if self.roles[pid] not in PIPELINE_EXCLUDED)
         self.pipeline_peak_kb = max(self.pipeline_peak_kb, own)
@@ -112,6 +113,8 @@ class TreeMemory:
 
     @property
     def peak_mb(self) -> float:
+        if self.root is not None:
+            return round(self.peak_kb / 1024, 1)
         # never below what the kernel recorded for a single process of the tree
         single = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)

@@ -92,10 +92,8 @@ def bare_trafilatura(world: BenchWorld, pages_dir: Path | None, extra_dir: Path 
     spans = []
     while len(spans) < len(procs):
         if results.empty():
-            if not all(p.is_alive() for p in procs) and results.empty():
-                time.sleep(0.5)  # a worker that finished may still be flushing its result
-                if results.empty():
-                    raise RuntimeError("a trafilatura worker died (see its traceback above)")
+            if any(p.exitcode for p in procs):  # a worker that finished well exits 0 (its result is queued)
+                raise RuntimeError("a trafilatura worker died (see its traceback above)")
             time.sleep(0.05)
             continue
         spans.append(results.get())
@@ -176,6 +174,39 @@ def run_db(label: str, url: str, world: BenchWorld, sink: str, memory: TreeMemor
             "known": known, "rerun_seconds": rerun_seconds, "rerun": rerun}
 
 
+def cron_pass(world: BenchWorld, tmp: Path, sink: str) -> dict:
+    """The same 1,000-page pass as cron runs it: the real ``borderwatch run`` command on a fresh SQLite file,
+    with no Prefect server, so that it starts Prefect's temporary server itself. Its whole process tree (the
+    run, its pool workers, the temporary server) is sampled: the memory a pass really takes on the machine."""
+    import subprocess
+
+    import yaml
+
+    from bench.empty_pass import BORDERWATCH, clean_env
+
+    n = len(world.pages)
+    config = tmp / "cron-pass.yaml"
+    config.write_text(yaml.safe_dump({
+        "database_url": f"sqlite:///{tmp / 'cron-pass.db'}",
+        "feeds": [{"name": f"bench feed {i}", "url": url} for i, url in enumerate(world.feeds)],
+        "alerts": [{"url": sink, "name": "bench-sink"}],
+        "pipeline": {"max_entries_per_feed": max(200, math.ceil(n / max(1, len(world.feeds))))},
+    }), encoding="utf-8")
+    env = {**clean_env(), "PREFECT_HOME": str(tmp / "prefect-home"),
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
+    started = time.perf_counter()
+    proc = subprocess.Popen([BORDERWATCH, "run", "--config", str(config)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    memory = TreeMemory(root=proc.pid).start()
+    out, err = proc.communicate(timeout=1800)
+    memory.stop()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"borderwatch run exited {proc.returncode}:\n{err[-3000:]}")
+    summary = json.loads(out.strip().splitlines()[-1])
+    return {"seconds": seconds, "peak_rss_mb": memory.peak_mb, "memory": memory.breakdown(), "summary": summary}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -245,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
                     console.print(f"{label}: flow {res['flow_seconds']:.1f}s, rerun {res['rerun_seconds']:.2f}s")
             finally:
                 dbs.drop_all()
+        cron = cron_pass(world, Path(tmp), sink)
+        console.print(f"borderwatch run (temporary Prefect server): {cron['seconds']:.1f}s, "
+                      f"peak RSS of its tree {cron['peak_rss_mb']:.0f} MB")
 
     lines = []
     table = Table(title=f"borderwatch benchmark: {args.pages} pages, {args.feeds} feeds, {ncores} cores")
@@ -282,6 +316,12 @@ def main(argv: list[str] | None = None) -> int:
         [f"{r['peak_rss_all_mb']:.0f}" for r in results])
     row("  at the peak, by process", [", ".join(f"{k} {v:.0f}" for k, v in sorted(r["memory"].items()))
                                       for r in results])
+    table.add_row(f"`borderwatch run` over the {args.pages} pages, no Prefect server: wall s / articles",
+                  *[f"{cron['seconds']:.1f} / {cron['summary']['articles_stored']}"] * len(results))
+    row("  peak RSS of its whole tree (run + pool workers + Prefect's temporary server), MB",
+        [f"{cron['peak_rss_mb']:.0f}"] * len(results))
+    row("  at the peak, by process", [", ".join(f"{k} {v:.0f}" for k, v in sorted(cron["memory"].items()))]
+        * len(results))
     console.print(table)
     for res, pps in zip(results, pipeline_pps, strict=True):
         lines.append(json.dumps({
@@ -289,7 +329,8 @@ def main(argv: list[str] | None = None) -> int:
             "baseline_pages_per_s": round(base_pps, 1), "pipeline_pages_per_s": round(pps, 1),
             "ratio_default_extract": round(pps / default_pps, 2), "ratio": round(pps / base_pps, 2), "rerun_seconds": round(res["rerun_seconds"], 2),
             "peak_rss_mb": res["peak_rss_mb"], "peak_rss_all_mb": res["peak_rss_all_mb"],
-            "db": res["label"], "cores": ncores,
+            "db": res["label"], "cores": ncores, "cron_pass_peak_rss_mb": cron["peak_rss_mb"],
+            "cron_pass_seconds": round(cron["seconds"], 1),
             "parallel_ceiling": round(ceiling_pps / base_pps, 2),
         }))
     busy = max([default_cpu["other_cores"], base_cpu["other_cores"], ceiling_cpu["other_cores"]] + [r["cpu"]["other_cores"] for r in results])
