@@ -5,7 +5,7 @@ Anything quoted from an article (titles, evidence, claimants, counts as written)
 the message format: newlines and control characters are folded away, Markdown/HTML specials are
 backslash-escaped in Markdown, link targets are percent-encoded. ``send`` is the I/O edge: one message to one
 apprise URL, with apprise 2.x's ``AppriseResult`` checked for truth (falsy on failure) and every secret of the
-URL kept out of the returned reason and out of apprise's own log records.
+URL kept out of the returned reason and out of apprise's own log records (``borderwatch.redact``).
 """
 
 from __future__ import annotations
@@ -13,15 +13,20 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 import apprise
 
 from borderwatch.config import period_seconds
-from borderwatch.redact import HOST_SCHEMES, redact_text, redact_url
+from borderwatch.redact import (
+    install_log_filters,
+    redact_url,
+    register_secrets,
+    scheme_of,
+    scrub,
+    url_secrets,
+)
 
 # apprise schemes whose messages render Markdown (chat services)
 MARKDOWN_SCHEMES = frozenset({"slack", "discord", "tgram", "matrix", "matrixs", "mmost", "mmosts", "rocket",
@@ -77,10 +82,6 @@ class EventSummary:
 
 
 # --- formatting helpers ----------------------------------------------------------------------------------------
-
-def scheme_of(url: str) -> str:
-    return url.split("://", 1)[0].lower() if "://" in url else ""
-
 
 def message_format(url: str, preference: str = "auto") -> str:
     """'markdown' for chat services, 'text' for mail and generic webhooks, unless the channel says otherwise."""
@@ -212,65 +213,6 @@ def render_feed_notice(feed_name: str, feed_url: str, down: bool, failures: int,
             f"Feed {name} ({url}) is fetched successfully again.")
 
 
-# --- secrets ---------------------------------------------------------------------------------------------------
-
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-
-def url_secrets(url: str) -> set[str]:
-    """The literal secret parts of an apprise URL: the whole URL, its password, and for service schemes
-    (slack, tgram, discord, ...) every host and path token, plus secret-looking query values."""
-    out = {url}
-    try:
-        parts = urlsplit(url)
-        if parts.password:
-            out |= {parts.password, unquote(parts.password)}
-        if scheme_of(url) not in HOST_SCHEMES:  # tokens; host names and IPs (with dots) are not secrets
-            out |= {t for t in re.split(r"[/@:]", parts.netloc + parts.path) if len(t) >= 6 and "." not in t}
-            if parts.username:
-                out.add(parts.username)
-        for key, value in parse_qsl(parts.query):
-            if re.search(r"pass|token|key|secret|webhook", key, re.IGNORECASE):
-                out.add(value)
-    except ValueError:
-        pass
-    return {s for s in out if s and len(s) >= 4}
-
-
-def register_secrets(*urls: str) -> None:
-    """Remember these URLs' secrets: they are scrubbed from apprise's log records and from reasons."""
-    with _secrets_lock:
-        for url in urls:
-            _secrets.update(url_secrets(url))
-
-
-def scrub(text: str, extra: set[str] | None = None) -> str:
-    with _secrets_lock:
-        known = sorted(_secrets | (extra or set()), key=len, reverse=True)
-    return redact_text(text, known)
-
-
-class _ScrubSecrets(logging.Filter):
-    """Installed on apprise's logger: no registered secret reaches any log handler (theirs or ours)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _secrets:
-            message = record.getMessage()
-            clean = scrub(message)
-            if clean != message:
-                record.msg, record.args = clean, ()
-        return True
-
-
-# apprise's own logger, and the HTTP libraries under it: urllib3 logs request lines with the full path, where
-# webhook tokens live (slack://T/B/C -> "POST /services/T/B/C").
-for _name in ("apprise", "urllib3.connectionpool", "requests"):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _ScrubSecrets) for f in _logger.filters):
-        _logger.addFilter(_ScrubSecrets())
-
-
 # --- delivery --------------------------------------------------------------------------------------------------
 
 @dataclass(slots=True, frozen=True)
@@ -289,6 +231,7 @@ _APPRISE_2 = hasattr(apprise, "AppriseResult") and "timeout" in inspect.signatur
 def send(url: str, title: str, body: str, fmt: str, *, timeout: float = 30.0) -> SendResult:
     """Send one message to one apprise URL. Never raises for a delivery problem; the reason never contains
     the URL's password or tokens."""
+    install_log_filters()
     register_secrets(url)
     secrets = url_secrets(url)
     app = apprise.Apprise()

@@ -24,7 +24,8 @@ import typer
 
 from borderwatch.config import ENV_CONFIG, ENV_DATABASE_URL, Config, load_config
 from borderwatch.errors import BorderwatchError, ConfigError, UsageError
-from borderwatch.redact import redact_text, redact_url
+from borderwatch.isodate import parse_iso
+from borderwatch.redact import install_log_filters, redact_text, redact_url, register_secrets, scrub
 
 # Prefect reads these at import: no telemetry, readable logs, no surprises on an offline machine.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -288,12 +289,10 @@ def _when(option: str, value: str | None) -> datetime | None:
     if age:
         units = {"h": "hours", "d": "days", "w": "weeks"}[age[2].lower()]
         return datetime.now(UTC) - timedelta(**{units: int(age[1])})
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option}: {value!r} is neither an ISO date (2026-11-01) nor an age like 24h, 7d, 2w") \
-            from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    when = parse_iso(value)
+    if when is None:
+        raise UsageError(f"{option}: {value!r} is neither an ISO date (2026-11-01) nor an age like 24h, 7d, 2w")
+    return when
 
 
 def _choice(option: str, value: str | None, valid) -> str | None:
@@ -402,7 +401,6 @@ def alerts(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseO
            output: Annotated[Output, typer.Option("--format", "-f", help="table, csv or json")] = Output.table,
            wide: WideOpt = False) -> None:
     """The alert outbox: what was sent, what waits (and until when), what failed and why."""
-    from borderwatch.alerts import register_secrets, scrub
     from borderwatch.models import queries
     from borderwatch.tables import ALERTS
 
@@ -495,6 +493,7 @@ def _emit(rows: list[dict], columns: list[str], table_columns, output: StrEnum, 
 def main() -> None:
     """The ``borderwatch`` command: usage errors (an unknown option, a value of the wrong type) are one line
     on stderr with exit status 2, like every other bad input."""
+    install_log_filters()  # the process's edge: no secret in apprise's (or urllib3's) log records from here on
     try:
         code = app(standalone_mode=False)
     except typer.Abort:

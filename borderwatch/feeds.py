@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from borderwatch.errors import FeedParseError
+from borderwatch.isodate import parse_iso
 from borderwatch.polling import parse_ttl
 from borderwatch.urls import canonical_url
 
@@ -71,16 +72,6 @@ def _when(struct) -> datetime | None:
         return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC)
     except (OverflowError, ValueError, TypeError):
         return None
-
-
-def _iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _entry(link, base_url: str | None, guid, title, summary, published: datetime | None, author,
@@ -164,7 +155,7 @@ def _parse_json_feed(content: bytes, base_url: str | None, limit: int | None) ->
         published = item.get("date_published") or item.get("date_modified")
         entry = _entry(item.get("url") or item.get("external_url"), base_url, item.get("id"), item.get("title"),
                        item.get("summary") or item.get("content_text") or item.get("content_html") or "",
-                       _iso(published) if isinstance(published, str) else None,
+                       parse_iso(published) if isinstance(published, str) else None,
                        authors[0].get("name") if isinstance(authors, list) and authors and isinstance(authors[0], dict)
                        else None)
         if entry is not None:

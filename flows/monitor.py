@@ -22,13 +22,12 @@ from borderwatch.aggregators import aggregator_for, entry_story_key
 from borderwatch.alerts import (
     message_format,
     period,
-    register_secrets,
     render_digest,
     render_event,
     render_feed_notice,
-    scrub,
     send,
 )
+from borderwatch.batches import chunked
 from borderwatch.config import Config, load_config
 from borderwatch.extract import make_pool
 from borderwatch.feeds import FeedEntry
@@ -37,7 +36,7 @@ from borderwatch.models.db import Database
 from borderwatch.models.schema import Alert, Feed
 from borderwatch.pipeline import FeedOutcome, FeedRequest, PageTask, fetch_and_analyse, fetch_feeds
 from borderwatch.polling import is_due
-from borderwatch.redact import redact_text
+from borderwatch.redact import redact_text, register_secrets, scrub
 from borderwatch.report import render_pass_report
 
 
@@ -283,10 +282,6 @@ def _render(db: Database, claimed: list[Alert], mode: str, fmt: str, every: str 
     return messages, orphans
 
 
-def batched(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 # Configs handed over in-process by run_monitor(), keyed by a one-off token: a config carries secrets (database
 # and apprise URLs), and flow parameters are stored by the Prefect API and shown in its UI.
 _IN_PROCESS: dict[str, Config] = {}
@@ -321,7 +316,7 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
         if page_tasks:  # the workers start now and warm up while the first pages are fetched
             trusted = [f.url for f in feeds.values()]
             with make_pool(config.pipeline.extract_workers) as pool:
-                for batch in batched(page_tasks, config.pipeline.batch_size):
+                for batch in chunked(page_tasks, config.pipeline.batch_size):
                     stats = process_articles(quote(config), db, quote(batch), pool, quote(trusted))
                     new_event_ids += stats.pop("new_event_ids")
                     for key, value in stats.items():

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from borderwatch import polling
 from borderwatch.aggregators import entry_story_key
 from borderwatch.alerts import CountClaim, EventSummary, SourceRef, period
+from borderwatch.batches import chunked
 from borderwatch.config import AlertChannelConfig, FeedConfig
 from borderwatch.events import Claim, EventState, family, place_key, plan
 from borderwatch.feeds import FeedEntry
+from borderwatch.isodate import parse_iso, parse_iso_date
 from borderwatch.models.schema import Alert, Article, Entry, Event, Feed, Mention
 from borderwatch.pipeline import ArticleRecord, FeedOutcome
 from borderwatch.polling import PollPolicy
@@ -135,7 +137,7 @@ def new_entries(session: Session, feed_id: int, entries: Sequence[FeedEntry]) ->
         return []
     known: set[str] = set()
     guids = [e.guid for e in entries]
-    for chunk in _chunks(guids, 500):
+    for chunk in chunked(guids, 500):
         known.update(session.scalars(select(Entry.guid).where(Entry.feed_id == feed_id, Entry.guid.in_(chunk))))
     seen: set[str] = set()
     fresh = []
@@ -150,7 +152,7 @@ def new_entries(session: Session, feed_id: int, entries: Sequence[FeedEntry]) ->
 def known_articles(session: Session, urls: Iterable[str]) -> dict[str, int]:
     """Canonical URL -> article id for the URLs already stored."""
     out: dict[str, int] = {}
-    for chunk in _chunks(list(set(urls)), 500):
+    for chunk in chunked(list(set(urls)), 500):
         out.update((url, id_) for url, id_ in session.execute(select(Article.url, Article.id).where(Article.url.in_(chunk))))
     return out
 
@@ -159,7 +161,7 @@ def known_stories(session: Session, keys: Iterable[str | None]) -> dict[str, tup
     """Story key -> (article id, whether that article is headline-only) for the stories already stored (the
     oldest article of each story)."""
     out: dict[str, tuple[int, bool]] = {}
-    for chunk in _chunks(sorted({k for k in keys if k}), 500):
+    for chunk in chunked(sorted({k for k in keys if k}), 500):
         rows = session.execute(select(Article.story_key, Article.id, Article.fetch_status)
                                .where(Article.story_key.in_(chunk)).order_by(Article.id))
         for key, id_, status in rows:
@@ -194,15 +196,14 @@ def save_articles(session: Session, records: Sequence[ArticleRecord]) -> list[tu
     now = utcnow()
     inserted: list[tuple[int, ArticleRecord]] = []
     stmt = _insert(session, Article).on_conflict_do_nothing(index_elements=["url"]).returning(Article.id, Article.url)
-    for i in range(0, len(records), 500):
-        chunk = records[i:i + 500]
+    for chunk in chunked(records, 500):
         rows, fresh = [], []
         for rec in chunk:
             res = rec.result
             row = dict(
                 url=rec.entry.canonical_url, final_url=rec.final_url, feed_id=rec.feed_id,
                 title=(res.title or None), author=res.extracted.author or rec.entry.author,
-                published_at=rec.entry.published or _parse_date(res.extracted.published),
+                published_at=rec.entry.published or parse_iso(res.extracted.published),
                 language=res.language, site_name=res.extracted.site_name, text=res.text,
                 content_hash=res.content_hash, text_source=res.source, fetch_status=rec.fetch_status,
                 fetch_error=rec.fetch_error, http_status=rec.http_status, relevant=res.detection.relevant,
@@ -262,7 +263,7 @@ def _save_mentions(session: Session, article_id: int, rec: ArticleRecord, publis
             country_code=p.country_code if p else None, lat=p.lat if p else None, lon=p.lon if p else None,
             precision=p.precision if p else None, actor=ev.actors[0] if ev.actors else None,
             actors=list(ev.actors), count=ev.count, count_unit=ev.count_unit, count_text=ev.count_text,
-            claimant=ev.claimant, event_date=_parse_date(ev.event_date, as_date=True) or published.date(),
+            claimant=ev.claimant, event_date=parse_iso_date(ev.event_date) or published.date(),
             evidence=ev.evidence, evidence_start=ev.start, evidence_end=ev.end, rule=ev.rule[:100],
             confidence=ev.confidence, source=source, created_at=now,
         ))
@@ -405,7 +406,7 @@ def queue_event_alerts(session: Session, event_ids: Iterable[int], channels: Seq
         return 0
     now = now or utcnow()
     rows = []
-    for chunk in _chunks(ids, 500):
+    for chunk in chunked(ids, 500):
         for event in session.scalars(select(Event).where(Event.id.in_(chunk))):
             for ch in channels:
                 if channel_wants(ch, event):  # a per-period digest waits for the end of its period
@@ -542,22 +543,3 @@ def event_summaries(session: Session, event_ids: Sequence[int]) -> dict[int, Eve
         if all(s.url != link for s in summary.sources):
             summary.sources.append(SourceRef(title or link, link, mention.source))
     return out
-
-
-# --- helpers ---------------------------------------------------------------------------------------------------
-
-def _chunks(items: Sequence, size: int):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _parse_date(value: str | None, *, as_date: bool = False) -> datetime | date | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value[:25].replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if as_date:
-        return when.date()
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -4,17 +4,20 @@ errors, or `borderwatch alerts` output, when deliveries fail in the ways that ma
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import pytest
 from apprise.plugins.slack import NotifySlack
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from borderwatch.alerts import send, url_secrets
+from borderwatch.alerts import send
 from borderwatch.cli import app
 from borderwatch.flows.monitor import deliver
 from borderwatch.models.db import Database
 from borderwatch.models.schema import Alert
+from borderwatch.redact import url_secrets
 from tests.conftest import make_config
 from tests.eventseed import HttpSink, SmtpSink, capture_reports, free_port, seed
 
@@ -75,3 +78,21 @@ def test_url_secrets():
     assert {MAIL_PW} <= url_secrets(f"mailtos://u:{MAIL_PW}@smtp.example.org?to=a@b")
     assert set(SLACK) <= url_secrets(f"slack://{'/'.join(SLACK)}")
     assert "abcdef123456" in url_secrets("tgram://abcdef123456/-100200300")
+
+
+def test_importing_installs_no_log_filter_and_the_edges_install_one_each():
+    """No module installs a logging filter when imported; `install_log_filters` (called by the CLI's entry point
+    and by `send`) puts one on each scrubbed logger, once, and it scrubs registered secrets from records."""
+    code = f"""
+import io, logging
+import borderwatch.alerts, borderwatch.cli, borderwatch.flows.monitor, borderwatch.redact as redact
+assert all(not logging.getLogger(n).filters for n in redact.SCRUBBED_LOGGERS), "a filter was installed at import"
+redact.install_log_filters(); redact.install_log_filters()
+assert all(len(logging.getLogger(n).filters) == 1 for n in redact.SCRUBBED_LOGGERS)
+redact.register_secrets("json://user:{JSON_PW}@127.0.0.1/hook")
+out = io.StringIO(); logging.getLogger().addHandler(logging.StreamHandler(out))
+logging.getLogger("apprise").warning("POST failed for %s", "{JSON_PW}")
+assert "{JSON_PW}" not in out.getvalue() and "POST failed for ***" in out.getvalue(), out.getvalue()
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
