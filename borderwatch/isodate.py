@@ -7,17 +7,13 @@ from datetime import UTC, date, datetime
 
 def parse_iso(value: str | None) -> datetime | None:
     """An aware datetime from "2026-11-18", "2026-11-18T09:00:00Z" or "...+03:00" (no zone: UTC); None when
-    empty or not ISO 8601. Anything after a full timestamp with its zone (25 characters) is ignored."""
+    empty or not ISO 8601."""
     if not value:
         return None
-    value = value.strip().replace("Z", "+00:00")
     try:
-        when = datetime.fromisoformat(value)
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        try:
-            when = datetime.fromisoformat(value[:25])
-        except ValueError:
-            return None
+        return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 

@@ -18,6 +18,8 @@ from datetime import date, datetime
 from rich import box
 from rich.table import Table
 
+from borderwatch.isodate import parse_iso
+
 GAP = 2  # characters between two columns
 NOT_A_TERMINAL_WIDTH = 100
 
@@ -117,10 +119,9 @@ def cell_text(value: object) -> str:
         return f"{value:.2f}"
     text = " ".join(str(value).split())
     if len(text) >= 16 and text[4:5] == "-" and text[10:11] in ("T", " ") and text[13:14] == ":":
-        try:  # a timestamp stored as text (SQLite views)
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            pass
+        when = parse_iso(text)  # a timestamp stored as text (SQLite views)
+        if when is not None:
+            return when.strftime("%Y-%m-%d %H:%M")
     return text
 
 
