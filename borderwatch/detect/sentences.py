@@ -11,10 +11,11 @@ import re
 # Candidate boundaries: sentence punctuation (Latin, Arabic, Devanagari) followed by optional closing quotes
 # and whitespace; any line break; runs of 2+ spaces (page clutter that stood for a paragraph break); bullets.
 _BOUNDARY = re.compile(
+    r"""(?=[.!?…؟।۔\s•·▪●])(?:"""  # only these characters can start a boundary: skip the rest at C speed
     r"""(?P<punct>[.!?…؟।۔]+["'”’»)\]]*)(?P<ws>\s+)"""
     r"""|(?P<nl>[ \t]*\n[\s]*)"""
     r"""|(?P<gap>[ \t]{2,})"""
-    r"""|(?P<bullet>\s[•·▪●]\s*)"""
+    r"""|(?P<bullet>\s[•·▪●]\s*))"""
 )
 # Tokens after which a period does not end a sentence.
 _ABBREV = frozenset(
