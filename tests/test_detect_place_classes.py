@@ -128,3 +128,27 @@ def test_a_crossing_into_a_country_is_placed_where_the_clause_before_the_verb_lo
 def test_a_town_named_before_the_verb_without_near_is_not_the_crossing_place():
     text = "Officials in Khorugh said 30 Afghan soldiers crossed into Tajikistan overnight."
     assert "Khorugh" not in {n for n, _ in _places(text, "troop_movement")}
+
+
+@pytest.mark.parametrize("text, names", [
+    # a name the gazetteer lacks between two of its places
+    ("Government forces retreated from Kharwar in Logar; Zorabad, Khanaqah and Mardyan districts of Jawzjan, "
+     "officials said.", {"Zorabad"}),
+    # after the last one, up to a place noun (Turkish: "… ve Y yerleşim alanlarını")
+    ("Taliban, Bedahşan vilayetindeki Şikay, Nusay, Zorabad ve Kulan yerleşim alanlarını ele geçirdi.",
+     {"Zorabad", "Kulan"}),
+])
+def test_names_the_gazetteer_lacks_in_a_list_of_its_places_are_places(text, names):
+    got = {n for n, _ in _places(text, "territorial")} | {n for n, _ in _places(text, "troop_movement")}
+    assert names <= got
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("Taliban fighters captured Kunduz, Reuters reported on Monday.", "Reuters"),
+    ("On Monday, Taliban fighters captured Kunduz and Taloqan, officials said.", "Monday"),
+    ("Taliban fighters captured Kunduz and Taloqan, Mawlawi Rahman said.", "Rahman"),
+    # a piece that is no name ("the governor said") keeps the whole gap out
+    ("Taliban fighters captured Kunduz, the governor said, Zorabad and Taloqan.", "Zorabad"),
+])
+def test_no_list_slot_without_a_list_around_it(text, absent):
+    assert absent not in {n for n, _ in _places(text, "territorial")}

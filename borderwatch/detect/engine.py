@@ -754,7 +754,7 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
     if subtype == "withdrawal" and not crossing and after and not after[0].is_country:
         # "retreated from the Dara Suf Bala district of Samangan; Chahar Bolak in Balkh; …": every place left
         rest = [mm for mm in cands if mm.start >= after[0].start and not mm.is_country]  # past ";" too
-        listed = _drop_containers(_extend_list(lex, sent, rest))
+        listed = _drop_containers(_fill_list_slots(art, sent, lex, _extend_list(lex, sent, rest)))
         if len(listed) > 1:
             return listed
     return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
@@ -945,6 +945,84 @@ def _extend_list(lex: Lexicon, sent: _Sentence, seq: list[Mention], backwards: b
     return out
 
 
+_LIST_NAME = re.compile(r"""[«"“]?([^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?(?: [^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?)?)[»"”]?""")
+
+
+_LIST_NAME_ONE = re.compile(r"""[«"“]?([^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?)[»"”]?""")
+
+
+def _fill_list_slots(art: _Article, sent: _Sentence, lex: Lexicon, items: list[Mention]) -> list[Mention]:
+    """Names the gazetteer lacks that stand in a list of its places: between two of them ("… in Faryab; X, Faizabad
+    and Khanaqah districts"), or after the last one when the list ends with a place noun ("A, B, X ve Y yerleşim
+    alanları"). Each is kept as written, with the district / province / country of the place before it. Only in
+    languages that capitalise names, and only whole slots: every piece between the separators must be a
+    capitalised name (one that is no actor or common word), else the gap adds nothing."""
+    sep = lex.cue("list_gap")
+    if len(items) < 2 or not lex.case or sep is None:
+        return items
+    s = sent.text
+    npw, given = lex.cue("not_place_word"), lex.cue("given_name")
+
+    def name_ok(name: str) -> bool:
+        words = re.split(r"[- ]", name)
+        return (all(w[:1].isupper() for w in words) and not (npw is not None and any(npw.match(w) for w in words))
+                and not (given is not None and given.fullmatch(words[0])))
+
+    def pieces(a: int, b: int) -> list[tuple[int, str]]:
+        out, pos = [], a
+        for m in list(sep.finditer(s, a, b)) + [None]:
+            end = m.start() if m is not None else b
+            piece = s[pos:end]
+            if piece.strip():
+                out.append((pos + len(piece) - len(piece.lstrip()), piece.strip()))
+            if m is not None:
+                pos = m.end()
+        return out
+
+    def place_for(off: int, name: str, like: Mention) -> Mention:
+        from borderwatch.gazetteer import Place
+        p = like.place
+        kind = p.kind if p.kind in ("district", "village", "town") else "place"
+        prov = art.places.province_of(p)
+        return Mention(sent.start + off, sent.start + off + len(name), Place(
+            id=f"unresolved:{name}", name=latin_name(name), kind=kind, country=p.country, country_code=p.country_code,
+            district=None, province=p.province if p.kind != "country" else None,
+            lat=prov.lat if prov else None, lon=prov.lon if prov else None,
+            precision="province" if prov and prov.lat is not None else "country", as_written=name,
+            province_id=p.province_id, district_id=None))
+
+    out: list[Mention] = []
+    for i, mm in enumerate(items):
+        out.append(mm)
+        if i + 1 < len(items):
+            got = pieces(mm.end - sent.start, items[i + 1].start - sent.start)
+            found = [(off + m.start(1), m.group(1)) for off, piece in got
+                     if (m := _LIST_NAME.fullmatch(piece)) is not None and name_ok(m.group(1))]
+            if got and len(found) == len(got):
+                out += [place_for(off, name, mm) for off, name in found]
+    # after the last place: names up to one followed by a place noun ("… Şungon ve Sulton yerleşim alanlarına")
+    last = items[-1]
+    a = last.end - sent.start
+    got = pieces(a, min(len(s), a + 120))
+    ptype = lex.v("place_type")
+    tail: list[tuple[int, str]] = []
+    for off, piece in got:
+        m = _LIST_NAME.match(piece)
+        if m is not None and not name_ok(m.group(1)):
+            m = _LIST_NAME_ONE.match(piece)  # "Kulan yerleşim alanları": the name is the first word
+        if m is None or not name_ok(m.group(1)):
+            break
+        rest = piece[m.end():].lstrip()
+        if not rest:
+            tail.append((off + m.start(1), m.group(1)))
+            continue
+        if ptype.match(rest) and rest.lower() == rest[:1].lower() + rest[1:]:
+            tail.append((off + m.start(1), m.group(1)))
+            out += [place_for(o, n, last) for o, n in tail]
+        break
+    return out
+
+
 def _enumeration(art: _Article, sent: _Sentence, lex: Lexicon, t1: int) -> list[Mention]:
     """The places a generic report ("13 districts have fallen", "seized another 17 districts") names in a list
     after it: in the same sentence after "including" / a dash, or in the next sentence when that one is the list
@@ -1006,9 +1084,9 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     chosen: list[Mention] = []
     if after and not (passive and before) and after[0].start - sent.start - t1 <= 90:
         # the list may run on past the clause ("… from A of X; B in Y; C in Z")
-        chosen = _extend_list(lex, sent, [mm for mm in cands if mm.start >= after[0].start])
+        chosen = _fill_list_slots(art, sent, lex, _extend_list(lex, sent, [mm for mm in cands if mm.start >= after[0].start]))
     elif before:
-        chosen = _extend_list(lex, sent, before[::-1], backwards=True)[::-1]
+        chosen = _fill_list_slots(art, sent, lex, _extend_list(lex, sent, before[::-1], backwards=True)[::-1])
     elif after and after[0].start - sent.start - t1 <= 160:
         chosen = [after[0]]
     # a province chosen only as container: prefer a district / town inside it named in the same sentence,
