@@ -213,7 +213,7 @@ class _Sentence:
     def personnel(self) -> re.Pattern:
         return self.lex.personnel_any or self.lex.v("personnel")
 
-    def memo(self, key: str, fn):
+    def memo(self, key, fn):
         if key not in self._memo:
             self._memo[key] = fn()
         return self._memo[key]
@@ -268,9 +268,10 @@ class _Article:
         self.taliban_era = (published >= _FALL_OF_KABUL) if published else bool(self.ref_year and self.ref_year >= 2022)
         langs = load_languages()
         self.sentences: list[_Sentence] = []
+        latin_only = not has_non_latin(combined)  # then every sentence reads as Latin script
         for i, (a, b) in enumerate(split_sentences(combined)):
             s = combined[a:b]
-            script = script_of(s) or "Latin"
+            script = "Latin" if latin_only else (script_of(s) or "Latin")
             lex = langs[route.get(script) or route.get("Latin") or "en"]
             feats = _features(lex.lang)
             toks = tokens(s)
@@ -508,7 +509,9 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     while t1 < len(s) and s[t1 - 1].isalnum() and s[t1].isalnum():  # alternations stop at the shortest form ("captur(e|ed)")
         t1 += 1
     f = checks.Frame(art, sent, rule, t0, t1, rule.subtype, lo=max(0, t0 - rule.before),
-                     hi=min(len(s), t1 + rule.after), clause_lo=_clause_start(lex, s, t0, rule.before, sent.lower()))
+                     hi=min(len(s), t1 + rule.after),
+                     clause_lo=sent.memo(("clause", t0, rule.before),
+                                         lambda: _clause_start(lex, s, t0, rule.before, sent.lower())))
     if checks.run_vetoes(f):
         if f.vetoed_as:
             ctx.vetoed.append((f.vetoed_as, sent))
