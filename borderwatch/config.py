@@ -209,6 +209,7 @@ class PollingConfig(_Strict):
     min_interval: Annotated[float, Field(ge=0)] = 300.0
     max_interval: Annotated[float, Field(ge=0)] = 6 * 3600.0
     window: Annotated[float, Field(gt=0)] = 3 * 86400.0
+    lease: Annotated[float, Field(gt=0)] = 900.0  # seconds a pass holds the feeds it claimed (a crash frees them)
 
     @model_validator(mode="after")
     def _ordered(self) -> PollingConfig:

@@ -98,6 +98,42 @@ async def fetch_feeds(config: Config, requests: Sequence[FeedRequest], trusted_u
         return list(await asyncio.gather(*(_fetch_feed(fetcher, r, config) for r in requests)))
 
 
+async def fetch_claimed_feeds(config: Config, claim: Callable[[int], tuple[list[list[FeedRequest]], bool]],
+                              trusted_urls: Sequence[str]) -> list[FeedOutcome]:
+    """Fetch feeds as this pass claims them, a host at a time, keeping ``concurrency // per_host`` hosts busy.
+
+    ``claim(n)`` (called in a thread: it talks to the database) returns the feeds of up to ``n`` more hosts,
+    grouped by host, and whether due feeds may be left unclaimed (another pass is claiming them this very
+    moment: ask again shortly). Each host's feeds are fetched concurrently within ``per_host``; when a host
+    is done, another is claimed. Returns every outcome, in the order the hosts finished."""
+    slots = max(1, config.network.concurrency // config.network.per_host)
+    outcomes: list[FeedOutcome] = []
+    async with Fetcher(config.network) as fetcher:
+        fetcher.trust(trusted_urls)
+
+        async def host(requests: list[FeedRequest]) -> list[FeedOutcome]:
+            return list(await asyncio.gather(*(_fetch_feed(fetcher, r, config) for r in requests)))
+
+        active: set[asyncio.Task] = set()
+        exhausted = False
+        while True:
+            if not exhausted and len(active) < slots:
+                groups, more = await asyncio.to_thread(claim, slots - len(active))
+                active.update(asyncio.create_task(host(g)) for g in groups if g)
+                if not groups and not more:
+                    exhausted = True
+                elif not groups and not active:
+                    await asyncio.sleep(0.05)  # another pass holds the rows a moment: ask again
+                    continue
+            if not active:
+                if exhausted:
+                    return outcomes
+                continue
+            done, active = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                outcomes += finished.result()
+
+
 async def _fetch_feed(fetcher: Fetcher, req: FeedRequest, config: Config) -> FeedOutcome:
     loop = asyncio.get_running_loop()
     started = loop.time()

@@ -109,6 +109,11 @@ def next_poll(now: datetime, interval: float, policy: PollPolicy, *, ttl: float 
 DUE_SLACK = 60.0
 
 
+def due_by(now: datetime, slack: float = DUE_SLACK) -> datetime:
+    """A pass at ``now`` polls the feeds whose next poll comes before this time."""
+    return now + timedelta(seconds=slack)
+
+
 def is_due(next_attempt_at: datetime | None, now: datetime, slack: float = DUE_SLACK) -> bool:
     """A feed never polled, or whose next poll time has come (or comes within ``slack`` seconds)."""
-    return next_attempt_at is None or next_attempt_at <= now + timedelta(seconds=slack)
+    return next_attempt_at is None or next_attempt_at <= due_by(now, slack)

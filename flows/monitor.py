@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 from prefect.utilities.annotations import quote
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from borderwatch.aggregators import aggregator_for, entry_story_key
 from borderwatch.alerts import (
@@ -34,8 +35,8 @@ from borderwatch.feeds import FeedEntry
 from borderwatch.models import store
 from borderwatch.models.db import Database
 from borderwatch.models.schema import Alert, Feed
-from borderwatch.pipeline import FeedOutcome, FeedRequest, PageTask, fetch_and_analyse, fetch_feeds
-from borderwatch.polling import is_due
+from borderwatch.pipeline import FeedOutcome, FeedRequest, PageTask, fetch_and_analyse, fetch_claimed_feeds
+from borderwatch.polling import due_by
 from borderwatch.redact import redact_text, register_secrets, scrub
 from borderwatch.report import render_pass_report
 
@@ -46,7 +47,8 @@ class RunSummary:
     feeds_fetched: int = 0
     feeds_not_modified: int = 0
     feeds_failed: int = 0
-    feeds_skipped: int = 0  # backing off
+    feeds_skipped: int = 0  # not due (backing off, or polled recently enough), or claimed by another pass
+    pages_left_to_others: int = 0  # new entries whose page another pass was fetching at the same time
     entries_new: int = 0
     articles_stored: int = 0
     articles_flagged: int = 0  # relevant
@@ -64,28 +66,47 @@ class RunSummary:
     seconds_deliver: float = 0.0
 
 
-@task(name="fetch-feeds", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def fetch_feeds_task(config: Config, db: Database) -> tuple[list[FeedOutcome], dict[int, Feed], int]:
-    """Sync the configured feeds, fetch the due ones concurrently (conditional GET), parse them."""
+def poll_feeds(config: Config, db: Database, owner: str) -> tuple[list[FeedOutcome], dict[int, Feed], int]:
+    """Sync the configured feeds; claim the due ones a host at a time (a lease in the database: passes running
+    at the same time share the feeds, never poll one twice) and fetch them concurrently (conditional GET),
+    parse them. Returns (outcomes, every enabled feed by id, feeds not polled by this pass)."""
     with db.session() as s:
         feeds = store.sync_feeds(s, config.feeds)
-    now = store.utcnow()
-    due = [f for f in feeds if is_due(f.next_attempt_at, now)]
+    started = store.utcnow()
+    due_before = due_by(started)
     declared = {c.url: c.aggregator for c in config.feeds}
-    requests = [FeedRequest(f.id, f.url, f.etag, f.last_modified, aggregator_for(f.url, declared.get(f.url)))
-                for f in due]
-    outcomes = asyncio.run(fetch_feeds(config, requests, [f.url for f in feeds]))
-    names = {f.id: f.name for f in due}
+    lease = timedelta(seconds=config.polling.lease)
+    ids = [f.id for f in feeds]
+
+    def claim(hosts: int) -> tuple[list[list[FeedRequest]], bool]:
+        with db.session() as s:
+            claimed, more = store.claim_feeds(s, ids, due_before=due_before, lease=lease, owner=owner, hosts=hosts)
+            groups: dict[str | None, list[FeedRequest]] = {}
+            for f in claimed:
+                groups.setdefault(f.host, []).append(FeedRequest(f.id, f.url, f.etag, f.last_modified,
+                                                                 aggregator_for(f.url, declared.get(f.url))))
+        return list(groups.values()), more
+
+    outcomes = asyncio.run(fetch_claimed_feeds(config, claim, [f.url for f in feeds]))
     for o in outcomes:
-        o.polled_at = now
+        o.polled_at = started
+    return outcomes, {f.id: f for f in feeds}, len(feeds) - len(outcomes)
+
+
+@task(name="fetch-feeds", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def fetch_feeds_task(config: Config, db: Database, owner: str) -> tuple[list[FeedOutcome], dict[int, Feed], int]:
+    """Claim and fetch the due feeds (``poll_feeds``); log the failures."""
+    outcomes, feeds, skipped = poll_feeds(config, db, owner)
+    for o in outcomes:
         if not o.ok:
-            get_run_logger().warning("feed %s failed: %s", names[o.feed_id], redact_text(o.error or "", config.secrets))
-    return outcomes, {f.id: f for f in feeds}, len(feeds) - len(due)
+            get_run_logger().warning("feed %s failed: %s", feeds[o.feed_id].name,
+                                     redact_text(o.error or "", config.secrets))
+    return outcomes, feeds, skipped
 
 
 @task(name="select-new-entries", cache_policy=NO_CACHE)
 def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome], feeds: dict[int, Feed],
-                       summary: RunSummary) -> tuple[list[PageTask], dict[int, tuple[str | None, str | None]]]:
+                       summary: RunSummary, owner: str) -> tuple[list[PageTask], dict[int, tuple[str | None, str | None]]]:
     """Record feed health; keep entries never seen (by GUID per feed, by canonical URL across feeds).
 
     Returns the pages to fetch, and the HTTP validators of the feeds that listed them: those are stored only
@@ -139,6 +160,16 @@ def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome]
                 if key and not entry.headline_only:
                     claimed_stories.setdefault(key, task)
                 tasks.append(task)
+        # pages another pass is fetching right now are left to it; their feeds keep their old validators, so
+        # the next poll lists those entries again and finds the articles stored
+        won = store.claim_pages(s, [t.entry.canonical_url for t in tasks], owner=owner,
+                                lease=timedelta(seconds=config.polling.lease))
+        for t in tasks:
+            if t.entry.canonical_url not in won:
+                summary.pages_left_to_others += 1
+                for feed_id in {t.feed_id, *(f for f, _ in t.also_listed)}:
+                    deferred.pop(feed_id, None)
+        tasks = [t for t in tasks if t.entry.canonical_url in won]
         store.record_entries(s, entry_rows)
     summary.entries_new = len(tasks)
     return tasks, deferred
@@ -307,12 +338,14 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
     db = Database(config.database_url)  # migrates to the newest schema first
     summary = RunSummary()
     new_event_ids: list[int] = []
+    owner = uuid.uuid4().hex  # this pass, in the leases it takes on feeds and pages
     try:
         phase = time.monotonic()
-        outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(quote(config), db)
+        outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(quote(config), db, owner)
         summary.seconds_feeds = time.monotonic() - phase
         summary.feeds = len(feeds)
-        page_tasks, deferred_validators = select_new_entries(quote(config), db, quote(outcomes), quote(feeds), summary)
+        page_tasks, deferred_validators = select_new_entries(quote(config), db, quote(outcomes), quote(feeds), summary,
+                                                             owner)
         if page_tasks:  # the workers start now and warm up while the first pages are fetched
             trusted = [f.url for f in feeds.values()]
             with make_pool(config.pipeline.extract_workers) as pool:
@@ -329,6 +362,11 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
         with db.session() as s:
             new_events = list(store.event_summaries(s, new_event_ids).values())
     finally:
+        try:  # done or failed: its claims go back now (were the database gone, their leases run out)
+            with db.session() as s:
+                store.release_claims(s, owner)
+        except SQLAlchemyError:
+            logger.warning("could not release this pass's claims; they run out after %gs", config.polling.lease)
         db.dispose()
     summary.seconds = time.monotonic() - started
     result = {k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(summary).items()}

@@ -77,9 +77,25 @@ class Feed(Base):
     next_attempt_at: Mapped[datetime | None]  # the next poll (borderwatch.polling), after success or failure
     poll_interval: Mapped[float | None]  # seconds: how often it is polled now, from how often it publishes
     ttl: Mapped[float | None]  # seconds: the feed's own <ttl>, kept for 304 answers
+    # work sharing: a pass claims a host's due feeds until their outcome is recorded or the lease runs out
+    host: Mapped[str | None] = mapped_column(String(300))
+    lease_until: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(64))
     items_seen: Mapped[int] = mapped_column(Integer, default=0)
     failing_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+Index("ix_feeds_due", Feed.next_attempt_at)
+
+
+class PageClaim(Base):
+    """A page a pass is fetching (canonical URL), so another pass at the same time leaves it alone."""
+
+    __tablename__ = "page_claims"
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    lease_until: Mapped[datetime]
 
 
 class Entry(Base):

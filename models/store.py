@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from borderwatch.config import AlertChannelConfig, FeedConfig
 from borderwatch.events import Claim, EventState, family, place_key, plan
 from borderwatch.feeds import FeedEntry
 from borderwatch.isodate import parse_iso, parse_iso_date
-from borderwatch.models.schema import Alert, Article, Entry, Event, Feed, Mention
+from borderwatch.models.schema import Alert, Article, Entry, Event, Feed, Mention, PageClaim
 from borderwatch.pipeline import ArticleRecord, FeedOutcome
 from borderwatch.polling import PollPolicy
 
@@ -55,15 +55,87 @@ def sync_feeds(session: Session, configured: Sequence[FeedConfig]) -> list[Feed]
         feed = existing.get(cfg.url)
         if feed is None:
             session.execute(_insert(session, Feed).values(
-                name=cfg.name, url=cfg.url, language=cfg.language, tags=list(cfg.tags), enabled=cfg.enabled,
+                name=cfg.name, url=cfg.url, host=host_of(cfg.url), language=cfg.language, tags=list(cfg.tags),
+                enabled=cfg.enabled,
                 consecutive_failures=0, items_seen=0, created_at=now).on_conflict_do_nothing(index_elements=["url"]))
             feed = session.scalars(select(Feed).where(Feed.url == cfg.url)).one()
         else:
             feed.name, feed.language, feed.tags, feed.enabled = cfg.name, cfg.language, list(cfg.tags), cfg.enabled
+        if feed.host is None:
+            feed.host = host_of(cfg.url)
         if feed.enabled:
             result.append(feed)
     session.flush()
     return result
+
+
+def host_of(url: str) -> str:
+    """The host a feed is polled from (its origin's host and port): a pass claims a host's feeds together."""
+    return urlsplit(url).netloc.lower()[:300]
+
+
+def claim_feeds(session: Session, feed_ids: Sequence[int], *, due_before: datetime, lease: timedelta, owner: str,
+                hosts: int, now: datetime | None = None) -> tuple[list[Feed], bool]:
+    """Claim for ``owner`` the due feeds (``next_attempt_at`` before ``due_before``) of up to ``hosts`` hosts
+    whose feeds no other pass holds, until ``now + lease`` (``record_feed_outcome`` releases each one).
+
+    Returns (the feeds claimed, whether due unclaimed feeds may remain). Hosts are taken at random, a host's
+    due feeds all together, so passes at the same time poll different hosts (per-host politeness holds across
+    passes) and spread over them. The claim is a compare-and-set (``UPDATE … WHERE still due and free
+    RETURNING``): of two passes racing for a feed exactly one gets it; on Postgres the candidate rows are
+    first locked ``FOR UPDATE SKIP LOCKED``, so a pass skips what another is claiming instead of waiting (it
+    then sees nothing and ``True``: try again in a moment). SQLite runs one writer at a time, which makes the
+    ``UPDATE … RETURNING`` alone atomic. A lease that ran out (a pass that crashed) is free again. Commit right
+    after claiming (the caller's session block) so other passes see the claim."""
+    now = now or utcnow()
+    ids = list(feed_ids)
+    if not ids or hosts < 1:
+        return [], bool(ids)
+    claimable = and_(Feed.id.in_(ids), Feed.enabled.is_(True),
+                     or_(Feed.lease_until.is_(None), Feed.lease_until < now),
+                     or_(Feed.next_attempt_at.is_(None), Feed.next_attempt_at <= due_before))
+    chosen = list(session.scalars(select(Feed.host).where(claimable).group_by(Feed.host)
+                                  .order_by(func.random()).limit(hosts)))
+    if not chosen:
+        return [], False
+    target = and_(claimable, Feed.host.in_(chosen))
+    if session.get_bind().dialect.name == "postgresql":
+        locked = list(session.scalars(select(Feed.id).where(target).with_for_update(skip_locked=True)))
+        if not locked:
+            return [], True
+        target = and_(target, Feed.id.in_(locked))
+    won = list(session.scalars(update(Feed).where(target).values(lease_until=now + lease, leased_by=owner)
+                               .returning(Feed.id).execution_options(synchronize_session=False)))
+    if not won:
+        return [], True
+    return list(session.scalars(select(Feed).where(Feed.id.in_(won)).order_by(Feed.id)
+                                .execution_options(populate_existing=True))), True
+
+
+def claim_pages(session: Session, urls: Iterable[str], *, lease: timedelta, owner: str,
+                now: datetime | None = None) -> set[str]:
+    """Claim pages (canonical URLs) for ``owner`` to fetch: the ones no other pass is fetching (or whose lease
+    ran out). Returns the URLs won; ``release_claims`` gives them back once they are stored."""
+    now = now or utcnow()
+    rows = [dict(url=u, owner=owner, lease_until=now + lease) for u in sorted(set(urls))]
+    if not rows:
+        return set()
+    stmt = _insert(session, PageClaim)
+    stmt = stmt.on_conflict_do_update(index_elements=["url"],
+                                      set_=dict(owner=stmt.excluded.owner, lease_until=stmt.excluded.lease_until),
+                                      where=PageClaim.lease_until < now).returning(PageClaim.url)
+    won: set[str] = set()
+    for chunk in chunked(rows, 500):
+        won.update(session.scalars(stmt, chunk))
+    return won
+
+
+def release_claims(session: Session, owner: str) -> None:
+    """Give back every claim ``owner`` still holds: its pages (stored, or the pass failed) and any feed whose
+    outcome it did not record (the pass failed before): the next pass need not wait for the leases."""
+    session.execute(delete(PageClaim).where(PageClaim.owner == owner))
+    session.execute(update(Feed).where(Feed.leased_by == owner).values(lease_until=None, leased_by=None)
+                    .execution_options(synchronize_session=False))
 
 
 def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, policy: PollPolicy,
@@ -82,6 +154,7 @@ def record_feed_outcome(session: Session, outcome: FeedOutcome, new_items: int, 
     assert feed is not None
     feed.last_fetched_at = now
     feed.last_status = outcome.status
+    feed.lease_until = feed.leased_by = None  # the pass that claimed it is done with it
     transition = None
     if outcome.ok:
         if (feed.consecutive_failures or 0) >= failure_threshold:

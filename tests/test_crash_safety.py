@@ -57,7 +57,9 @@ def test_killed_while_fetching_pages_then_rerun_processes_each_item_once(backend
     db_url = f"sqlite:///{tmp_path / 'bw.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
     with ScriptedServer() as srv, AlertSink() as sink:
         site = NewsSite(srv)
-        config = write_config(tmp_path / "config.yaml", run_config(db_url, [site.feed_url], [sink.url()]))
+        # leases of 2 s: the killed run's page claims have run out when the rerun reaches its pages
+        config = write_config(tmp_path / "config.yaml", run_config(db_url, [site.feed_url], [sink.url()],
+                                                                   polling={"lease": 2}))
 
         site.gate.clear()  # the site holds every page: the run sits in the middle of its pass
         first = Run(["run", "--config", str(config)], prefect_api_env, tmp_path, "killed")

@@ -1,0 +1,154 @@
+"""Passes share the work: a pass claims the due feeds of a host at a time and the pages it fetches, with a lease
+in the database (``FOR UPDATE SKIP LOCKED`` on Postgres, a compare-and-set ``UPDATE … RETURNING`` on SQLite);
+a crashed pass's claims run out and are taken over; two `borderwatch run` at once on one Postgres poll every
+feed exactly once between them (counted at the server)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from borderwatch.config import FeedConfig
+from borderwatch.models import store
+from borderwatch.models.db import Database
+from borderwatch.models.schema import Feed
+from tests import bwproc
+from tests.bwproc import Run, run_config, write_config
+from tests.servers import ScriptedServer, slow, static
+
+prefect_api_env = bwproc.prefect_api_env  # fixture
+LEASE = timedelta(minutes=15)
+
+
+def _feeds(db: Database, hosts: int, per_host: int) -> list[int]:
+    configs = [FeedConfig(name=f"h{h}f{f}", url=f"http://10.0.0.{h + 1}:8080/feed{f}.xml")
+               for h in range(hosts) for f in range(per_host)]
+    with db.session() as s:
+        return [f.id for f in store.sync_feeds(s, configs)]
+
+
+def _claim(db, ids, owner, hosts=100, now=None, due_before=None):
+    now = now or store.utcnow()
+    with db.session() as s:
+        claimed, more = store.claim_feeds(s, ids, due_before=due_before or now, lease=LEASE, owner=owner, hosts=hosts,
+                                          now=now)
+        return [(f.id, f.host) for f in claimed], more
+
+
+def test_passes_claim_whole_hosts_and_never_the_same_feed(db):
+    ids = _feeds(db, hosts=6, per_host=3)
+    a, more_a = _claim(db, ids, "pass-a", hosts=2)
+    b, more_b = _claim(db, ids, "pass-b", hosts=3)
+    c, _ = _claim(db, ids, "pass-c", hosts=5)
+    assert len(a) == 6 and len(b) == 9 and len(c) == 3 and more_a and more_b
+    assert {h for _, h in a}.isdisjoint({h for _, h in b}) and {h for _, h in c}.isdisjoint({h for _, h in a + b})
+    assert sorted(i for i, _ in a + b + c) == sorted(ids)  # every feed once
+    assert _claim(db, ids, "pass-d") == ([], False)  # nothing due and free is left
+
+
+def test_a_recorded_outcome_releases_the_feed_and_a_crashed_pass_is_taken_over(db):
+    from borderwatch.pipeline import FeedOutcome
+    from borderwatch.polling import PollPolicy
+
+    ids = _feeds(db, hosts=2, per_host=1)
+    first, _ = _claim(db, ids, "crashes")
+    assert len(first) == 2
+    with db.session() as s:  # one of its feeds got done, then the pass died
+        store.record_feed_outcome(s, FeedOutcome(first[0][0], status=304), 0, PollPolicy(), 3)
+    with db.session() as s:
+        feeds = {f.id: f for f in s.scalars(select(Feed))}
+    assert feeds[first[0][0]].lease_until is None and feeds[first[1][0]].leased_by == "crashes"
+    assert _claim(db, ids, "next") == ([], False)  # the other is still leased (and the done one not due)
+    later = store.utcnow() + LEASE + timedelta(seconds=1)
+    taken, _ = _claim(db, ids, "next", now=later, due_before=store.utcnow())
+    assert [i for i, _ in taken] == [first[1][0]]  # the crashed pass's claim ran out: taken over
+    with db.session() as s:
+        assert s.get(Feed, first[1][0]).leased_by == "next"
+
+
+@pytest.mark.postgres
+def test_postgres_skips_rows_another_pass_is_claiming_instead_of_waiting(pg_url):
+    db = Database(pg_url)
+    ids = _feeds(db, hosts=1, per_host=4)
+    now = store.utcnow()
+    holding, released = threading.Event(), threading.Event()
+
+    def slow_claimer():
+        with db.session() as s:  # claims and holds its transaction open
+            store.claim_feeds(s, ids, due_before=now, lease=LEASE, owner="slow", hosts=5, now=now)
+            holding.set()
+            released.wait(10)
+
+    t = threading.Thread(target=slow_claimer)
+    t.start()
+    assert holding.wait(10)
+    started = time.monotonic()
+    assert _claim(db, ids, "fast", now=now) == ([], True)  # locked rows skipped: nothing, ask again
+    assert time.monotonic() - started < 2  # did not wait for the other transaction
+    released.set()
+    t.join()
+    assert _claim(db, ids, "fast", now=now) == ([], False)  # committed: all held by "slow"
+    db.dispose()
+
+
+def test_a_page_is_claimed_by_one_pass_until_stored_or_its_lease_runs_out(db):
+    urls = ["http://a.example/1", "http://a.example/2", "http://b.example/3"]
+    with db.session() as s:
+        assert store.claim_pages(s, urls[:2], lease=LEASE, owner="one") == set(urls[:2])
+    with db.session() as s:
+        assert store.claim_pages(s, urls, lease=LEASE, owner="two") == {urls[2]}
+    later = store.utcnow() + LEASE + timedelta(seconds=1)
+    with db.session() as s:
+        assert store.claim_pages(s, urls[:1], lease=LEASE, owner="three", now=later) == {urls[0]}
+    with db.session() as s:
+        store.release_claims(s, "two")
+        store.release_claims(s, "one")
+    with db.session() as s:
+        assert store.claim_pages(s, urls[1:], lease=LEASE, owner="four") == set(urls[1:])
+
+
+@pytest.mark.postgres
+def test_two_runs_at_once_poll_every_feed_exactly_once(prefect_api_env, pg_url, tmp_path):
+    hosts, per_host = 8, 5
+    lock, in_flight, peak = threading.Lock(), {}, {}
+
+    def feed(host: int, i: int):
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{host}/{i}</title></channel></rss>'.encode()
+
+        def handler(h):
+            with lock:
+                in_flight[host] = in_flight.get(host, 0) + 1
+                peak[host] = max(peak.get(host, 0), in_flight[host])
+            try:
+                slow(0.5, static(body))(h)
+            finally:
+                with lock:
+                    in_flight[host] -= 1
+        return handler
+
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(ScriptedServer(f"127.0.0.{h + 1}")) for h in range(hosts)]
+        for h, srv in enumerate(servers):
+            for i in range(per_host):
+                srv.routes[f"/feed{i}.xml"] = feed(h, i)
+        urls = [srv.url(f"/feed{i}.xml") for srv in servers for i in range(per_host)]
+        data = run_config(pg_url, urls, polling={"min_interval": 300, "max_interval": 3600})
+        data["network"].update(per_host=2, concurrency=4)  # two hosts at a time per run: ~6 s alone
+        config = write_config(tmp_path / "config.yaml", data)
+        runs = [Run(["run", "--config", str(config)], prefect_api_env, tmp_path, f"run{i}") for i in (1, 2)]
+        finished = [r.wait(180) for r in runs]
+        hits = {f"{h}{p}": c for h, srv in enumerate(servers) for p, c in srv.hits.items()}
+    summaries = []
+    for f in finished:
+        assert f.returncode == 0, f.stderr[-3000:]
+        summaries.append(json.loads(f.stdout.strip().splitlines()[-1]))
+    assert len(hits) == hosts * per_host and set(hits.values()) == {1}, hits  # every feed asked exactly once
+    assert sum(s["feeds_fetched"] for s in summaries) == hosts * per_host
+    assert max(peak.values()) <= 2  # per-host politeness across both runs: a host is polled by one run at a time
+    print(f"\nfeeds polled per run: {[s['feeds_fetched'] for s in summaries]}")
