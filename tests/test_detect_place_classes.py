@@ -152,3 +152,17 @@ def test_names_the_gazetteer_lacks_in_a_list_of_its_places_are_places(text, name
 ])
 def test_no_list_slot_without_a_list_around_it(text, absent):
     assert absent not in {n for n, _ in _places(text, "territorial")}
+
+
+@pytest.mark.parametrize("text", [
+    "Clashes broke out on Monday in the town of Isfara, officials said. Tajikistan sent more troops there on Tuesday.",
+    "Бои начались в понедельник в городе Исфара. Власти Таджикистана стянули туда войска и технику.",
+])
+def test_troops_sent_there_go_to_the_place_the_sentence_before_names(text):
+    assert "Isfara" in {n for n, _ in _places(text, "troop_movement")}
+
+
+def test_there_elsewhere_in_the_sentence_points_nowhere():
+    text = ("Clashes broke out on Monday in the town of Isfara, officials said. Tajikistan sent more troops to the "
+            "border on Tuesday, and officials there said it was calm.")
+    assert "Isfara" not in {n for n, _ in _places(text, "troop_movement")}

@@ -570,6 +570,11 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             there = _unknown_place(art, sent, lex, s, t0, t1, clause_lo, dest=True)
             if there is not None:
                 chosen = [there]
+            elif (deixis := lex.cue("there_after")) is not None and deixis.match(s, t1):
+                # "sent reinforcements there", "стянули туда силы": the place the sentence before names
+                back = _context_place(art, sent, back_only=True)
+                if back is not None:
+                    chosen, from_context = [back], True
         if not chosen:
             ctx_place = _context_place(art, sent) if subtype in ("withdrawal", "surrendered", "deployed") else None
             if ctx_place is not None:
@@ -1111,12 +1116,12 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
 _CAPITAL_NAMES = frozenset({"Kabul", "Dushanbe", "Tashkent", "Ashgabat", "Bishkek", "Astana"})
 
 
-def _context_place(art: _Article, sent: _Sentence) -> Mention | None:
+def _context_place(art: _Article, sent: _Sentence, back_only: bool = False) -> Mention | None:
     """A sub-country region place from the sentence before or after (headline + lead, "…the district. It lies
     in Badakhshan"), used when the event sentence names only a place type. Among several, the one the article
     names most often wins; a district inside a province named there beats the province."""
     cands: list[Mention] = []
-    for j in (sent.idx - 1, sent.idx + 1):
+    for j in (sent.idx - 1,) if back_only else (sent.idx - 1, sent.idx + 1):
         if 0 <= j < len(art.sentences):
             other = art.sentences[j]
             refs = _ref_mentions(art, other)

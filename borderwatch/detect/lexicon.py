@@ -138,6 +138,7 @@ CUES: dict[str, str] = {
     "unknown_range": "a training ground named near a drill: groups n/noun, n2/noun2, n3/noun3, n4/noun4 (a second one: nb, nb4)",
     "unknown_dest": "where troops went or stand, named with a place noun the gazetteer may lack ('to the town of X', "
                     "'at X airport', 'на заставе «X»'): groups n/noun or n2/noun2",
+    "there_after": "a word pointing back to the place just named, right after a movement verb ('there', 'туда')",
     "unknown_continue": "what may follow an unknown place with no noun (',', 'on', 'in'…)",
     "not_place_word": "capitalised words that are never places (The, Taliban, Monday…)",
     "given_name": "given names and honorifics (a place name right after one is a person's name)",
