@@ -319,11 +319,15 @@ _IN_PROCESS: dict[str, Config] = {}
 
 
 def run_monitor(config: Config) -> dict:
-    """Run the monitor flow in this process with an already validated config."""
+    """Run the monitor flow in this process with an already validated config (as `borderwatch run` does: no
+    flow-run heartbeat thread, see ``prefect_api.cron_pass``)."""
+    from borderwatch.flows.prefect_api import cron_pass
+
     token = uuid.uuid4().hex
     _IN_PROCESS[token] = config
     try:
-        return monitor(config_ref=token)
+        with cron_pass():
+            return monitor(config_ref=token)
     finally:
         _IN_PROCESS.pop(token, None)
 

@@ -44,11 +44,11 @@ def api_problem(url: str, timeout: float = HEALTH_TIMEOUT) -> str | None:
 
 @contextmanager
 def cron_pass(temporary_server: bool = False) -> Iterator[None]:
-    """Prefect settings for one pass started by ``borderwatch run``: no flow-run heartbeat thread (Prefect's
-    synchronous engine joins it at the end of the run, and it sleeps in 1 s steps: 0-1 s of every pass; the
-    first heartbeat is due only after 180 s, and cron watches a pass by its exit status). With
-    ``temporary_server``, flow runs use a temporary Prefect server of this process, whatever PREFECT_API_URL
-    says."""
+    """Prefect settings for one pass run in this process (``borderwatch run``, ``run_monitor``): no flow-run
+    heartbeat thread. Prefect's synchronous engine joins that thread at the end of every run, and it sleeps in
+    1 s steps: 0-1 s of every pass, for one heartbeat at the start (the next is due after 180 s; cron watches
+    a pass by its exit status). With ``temporary_server``, flow runs use a temporary Prefect server of this
+    process, whatever PREFECT_API_URL says."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings(updates={"flows.heartbeat_frequency": None},
