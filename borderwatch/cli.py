@@ -114,8 +114,7 @@ def run(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt 
         os.environ[ENV_DATABASE_URL] = cfg.database_url  # the flow reads the config by path: hand it the option
     from sqlalchemy.exc import SQLAlchemyError
 
-    from borderwatch.flows.monitor import monitor
-    from borderwatch.flows.prefect_api import api_problem, configured_api_url, cron_pass
+    from borderwatch.flows.prefect_api import TemporaryServer, api_problem, configured_api_url, cron_pass
     from borderwatch.models.db import describe_error
 
     api_url = configured_api_url()
@@ -123,10 +122,16 @@ def run(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt 
     if problem:  # the pass is not lost: it runs on a temporary server
         typer.echo(f"borderwatch: warning: no Prefect server answers at {redact_url(api_url)} ({problem}); "
                    "this pass runs on a temporary Prefect server", err=True)
+    server = TemporaryServer() if problem or not api_url else None  # starts up while the flow is imported;
+    # it stops when this process exits, after Prefect has sent it the run's last logs
     try:
+        from borderwatch.flows.monitor import monitor
+
+        if server is not None:
+            server.wait()
         # by path, not as an object: Prefect records flow-run parameters (shown in its UI), and the Config
         # object carries the database and alert URLs with their passwords
-        with cron_pass(temporary_server=bool(problem)):
+        with cron_pass(api_url=server.url if server else None):
             summary = monitor(config_path=_config_path(ctx, config))
     except BorderwatchError as exc:
         raise _fail(exc) from None

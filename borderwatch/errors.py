@@ -38,3 +38,7 @@ class UsageError(BorderwatchError):
 
 class MissingDatabaseError(DatabaseError):
     """There is no borderwatch database where the configuration points (reading commands never create one)."""
+
+
+class PrefectServerError(BorderwatchError):
+    """Prefect's temporary server for a pass did not start."""

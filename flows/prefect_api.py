@@ -1,11 +1,21 @@
-"""Whether Prefect's API answers. A pass must not be lost because it does not (``borderwatch run`` then runs on
-a temporary Prefect server of its own), and ``serve`` cannot schedule anything without one."""
+"""Whether Prefect's API answers, and a temporary one when it does not. A pass must not be lost because there is
+no server (``borderwatch run`` then runs on a temporary Prefect server of its own), and ``serve`` cannot schedule
+anything without one."""
 
 from __future__ import annotations
 
+import atexit
 import base64
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from borderwatch.errors import PrefectServerError
 
 START_HINT = ("start one with `prefect server start` (as a service: see the README's cron section) and set "
               "PREFECT_API_URL=http://127.0.0.1:4200/api")
@@ -43,14 +53,77 @@ def api_problem(url: str, timeout: float = HEALTH_TIMEOUT) -> str | None:
 
 
 @contextmanager
-def cron_pass(temporary_server: bool = False) -> Iterator[None]:
+def cron_pass(api_url: str | None = None) -> Iterator[None]:
     """Prefect settings for one pass run in this process (``borderwatch run``, ``run_monitor``): no flow-run
     heartbeat thread. Prefect's synchronous engine joins that thread at the end of every run, and it sleeps in
     1 s steps: 0-1 s of every pass, for one heartbeat at the start (the next is due after 180 s; cron watches
-    a pass by its exit status). With ``temporary_server``, flow runs use a temporary Prefect server of this
-    process, whatever PREFECT_API_URL says."""
+    a pass by its exit status). With ``api_url`` (a ``TemporaryServer``'s), flow runs use that server, whatever
+    PREFECT_API_URL says."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={"flows.heartbeat_frequency": None},
-                            restore_defaults={PREFECT_API_URL} if temporary_server else None):
+    updates = {"flows.heartbeat_frequency": None}
+    if api_url:
+        updates[PREFECT_API_URL] = api_url
+    with temporary_settings(updates=updates):
         yield
+
+
+class TemporaryServer:
+    """Prefect's temporary API server for one pass, started the way Prefect's client starts it (uvicorn with
+    ``prefect.server.api.server:create_app``, no UI, a free port of 127.0.0.1), but by borderwatch: the pass's
+    process never imports Prefect's server code (~60 MB, and seconds of CPU), and the server starts up while
+    the pass imports the flow. ``wait`` until it answers; it stops when the process exits."""
+
+    def __init__(self) -> None:
+        import prefect
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1")
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115  (its last lines explain a server that did not start)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+        # stopped at exit, as Prefect stops its own: after Prefect's log and event queues are drained into it
+        atexit.register(self.stop)
+
+    def wait(self) -> None:
+        """Until /health answers 200; PrefectServerError when the server exits or the start-up timeout passes
+        (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, as for Prefect's own)."""
+        import httpx
+        from prefect.settings import get_current_settings
+
+        deadline = time.monotonic() + get_current_settings().server.ephemeral.startup_timeout_seconds
+        with httpx.Client() as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise PrefectServerError(f"Prefect's temporary server exited with status {self.proc.returncode}: "
+                                             f"{self._tail()}")
+                try:
+                    if client.get(self.url + "/health", timeout=2).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        raise PrefectServerError(f"Prefect's temporary server did not answer within the start-up timeout: {self._tail()}")
+
+    def _tail(self) -> str:
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").strip().splitlines()
+        return " | ".join(lines[-5:]) or "no output"
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()

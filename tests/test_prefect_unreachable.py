@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,31 @@ def test_serve_without_a_reachable_server_exits_2_in_one_line(dead_api_env, tmp_
     assert none.returncode == 2, none.output[-3000:]
     lines = none.stderr.strip().splitlines()
     assert len(lines) == 1 and "`prefect server start`" in lines[0], none.stderr
+
+
+def _servers_of(home: str) -> list[int]:
+    """Live Prefect servers whose environment has PREFECT_HOME=home (the temporary servers a run started)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"PREFECT_HOME={home}".encode() in environ and b"prefect.server.api.server" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def test_run_without_a_server_starts_a_temporary_one_and_stops_it(site, dead_api_env, tmp_path):
+    env, _url = dead_api_env
+    env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+    db = f"sqlite:///{tmp_path / 'bw.db'}"
+    write_config(tmp_path / "ok.yaml", run_config(db, [site.url("/feed.xml")]))
+    done = run(["run", "--config", str(tmp_path / "ok.yaml")], env, tmp_path, "no-server", timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.output and "Error logging to API" not in done.output
+    assert json.loads(done.stdout.strip().splitlines()[-1])["articles_stored"] == 1
+    assert _servers_of(env["PREFECT_HOME"]) == []  # the temporary server went with the run
