@@ -427,7 +427,10 @@ class Fetcher:
         assert self._client is not None
         async with self._client.stream("GET", url, headers=headers) as resp:
             resp_headers = {k.lower(): v for k, v in resp.headers.items()}
-            if resp.status_code in REDIRECT_CODES or resp.status_code == 304 or resp.status_code >= 400:
+            if resp.status_code == 304:  # no body by definition: reading its end keeps the connection alive
+                await resp.aread()
+                return Response(str(resp.url), resp.status_code, resp_headers)
+            if resp.status_code in REDIRECT_CODES or resp.status_code >= 400:
                 return Response(str(resp.url), resp.status_code, resp_headers)
             content = await self._read_body(resp, resp_headers, decode)
             return Response(str(resp.url), resp.status_code, resp_headers, content)
