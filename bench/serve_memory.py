@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             "database_url": db_url,
             "feeds": [{"name": f"feed {f}", "url": world.feed_url(f)} for f in range(args.feeds)],
             "pipeline": {"max_entries_per_feed": LISTED},
+            "polling": {"min_interval": 0, "max_interval": 0},  # every feed on every pass
         }), encoding="utf-8")
         with PrefectServer(tmp / "home") as server:
             env = {**clean_env(), "PREFECT_HOME": str(tmp / "home"), "PREFECT_API_URL": server.url,
