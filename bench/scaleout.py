@@ -136,7 +136,7 @@ def _pass(db_url: str, urls: list[str], concurrency: int, barrier, results) -> N
     started, cpu = time.perf_counter(), time.process_time()
     outcomes, _feeds, _skipped = poll_feeds(config, db, owner)
     with db.session() as s:  # as the flow's select-new-entries records them
-        store.load_feeds(s, (o.feed_id for o in outcomes))
+        _polled = store.load_feeds(s, (o.feed_id for o in outcomes))  # held: the identity map is weak
         for outcome in outcomes:
             store.record_feed_outcome(s, outcome, 0, config.poll_policy, config.delivery.feed_failure_threshold)
     results.put({"feeds": len(outcomes), "not_modified": sum(o.status == 304 for o in outcomes),

@@ -115,7 +115,8 @@ def select_new_entries(config: Config, db: Database, outcomes: list[FeedOutcome]
     tasks: list[PageTask] = []
     deferred: dict[int, tuple[str | None, str | None]] = {}
     with db.session() as s:
-        store.load_feeds(s, (o.feed_id for o in outcomes))  # one query, not one per feed
+        # one query, not one per feed; held in a name: the session keeps only objects something refers to
+        _polled = store.load_feeds(s, (o.feed_id for o in outcomes))
         fresh_by_feed = {o.feed_id: store.new_entries(s, o.feed_id, o.entries) for o in outcomes if o.ok}
         known = store.known_articles(s, (e.canonical_url for es in fresh_by_feed.values() for e in es))
         stories = store.known_stories(s, (entry_story_key(e) for es in fresh_by_feed.values() for e in es))

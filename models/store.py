@@ -139,7 +139,9 @@ def release_claims(session: Session, owner: str) -> None:
 
 
 def load_feeds(session: Session, feed_ids: Iterable[int]) -> dict[int, Feed]:
-    """The feeds by id, in one query per 500, into the session (``record_feed_outcome`` then finds them there)."""
+    """The feeds by id, in one query per 500, into the session: while the caller holds the result,
+    ``record_feed_outcome`` finds them there (the identity map keeps only objects something refers to), and
+    their updates go out as one executemany at the flush."""
     out: dict[int, Feed] = {}
     for chunk in chunked(sorted(set(feed_ids)), 500):
         out.update((f.id, f) for f in session.scalars(select(Feed).where(Feed.id.in_(chunk))))
