@@ -17,9 +17,10 @@ import types
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from borderwatch.detect.langid import guess_language
-from borderwatch.detect.types import Detection
+if TYPE_CHECKING:  # the detector is imported where pages are analysed (the pool's workers), not by the flow
+    from borderwatch.detect.types import Detection
 
 RESET_EVERY = 100  # pages between trafilatura cache resets in a worker (bounded memory)
 _HTML_LANG = re.compile(rb"<html[^>]*\blang=[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
@@ -70,6 +71,8 @@ def extract_article(html: bytes, url: str | None = None, *, max_bytes: int = 3_0
         return Extracted(None, error=f"extraction failed: {type(exc).__name__}: {exc}"[:500])
     if doc is None or not (doc.text or "").strip():
         return Extracted(None, error="no article text found")
+    from borderwatch.detect.langid import guess_language
+
     lang = guess_language(doc.text, declared.group(1).decode().lower() if declared else None)
     if meta is not None:  # as trafilatura keeps them: an author without a space is no name
         author = meta.author if meta.author and " " in meta.author else None
@@ -128,6 +131,7 @@ def analyse_page(job: PageJob, *, timeout: float = 20.0, max_bytes: int = 3_000_
     """Decode, extract (with a time bound) and detect. Runs in a worker process; also callable inline."""
     global _worker_pages
     from borderwatch.detect import detect  # imported lazily: the pool's workers pay for it once
+    from borderwatch.detect.langid import guess_language
     from borderwatch.errors import FetchError
     from borderwatch.net import decode_body
 

@@ -18,7 +18,6 @@ from urllib.parse import quote, urlsplit
 
 from borderwatch import aggregators
 from borderwatch.config import Config, http_url_problem
-from borderwatch.detect.types import Detection
 from borderwatch.errors import BlockedURLError, FeedParseError, FetchError
 from borderwatch.extract import Extracted, PageJob, PageResult, analyse_page, content_hash
 from borderwatch.feeds import FeedEntry, ParsedFeed, parse_feed
@@ -263,5 +262,7 @@ def interleave_hosts(items: Iterable[T], key: Callable[[T], str]) -> list[T]:
 def _unanalysed(job: PageJob, error: str) -> PageResult:
     """What is stored for a page whose extraction or detection raised: the feed's text, not relevant."""
     text = job.feed_summary
+    from borderwatch.detect.types import Detection
+
     return PageResult(job.key, Extracted(None, error=error), Detection(False, 0.0), text, job.feed_title,
                       "feed_summary", content_hash(job.feed_title + "\n" + text), job.language)
