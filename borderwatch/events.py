@@ -15,12 +15,12 @@ same for analysts; tests/test_events_rules.py has one test per rule):
 3. **A mention with no place** joins only an event its own article already feeds; otherwise it opens an event
    only if it is a claim of a share of a border or territory (which has no single place). Anywhere else it is
    kept as a mention, unalerted: unplaced reports from unrelated stories never pile up into one event.
-4. **Actors.** For changes of control the side matters: the actors' families must agree (aliases: the Tajik
-   border troops are Tajik forces; the 201st base, Russian forces and the CSTO are one side; the NRF and
-   "anti-Taliban forces" are one); a handover and a capture of one place agree whatever side each names (the
-   one names who left, the other who took it). For troop movements and postures the actor is a participant,
-   not a side (a drill reported as the CSTO's, Russia's or the 201st base's is one drill): it does not split
-   events.
+4. **Actors.** The sides must agree (an unnamed side agrees with any; aliases: the Tajik border troops are Tajik
+   forces; the 201st base, Russian forces and the CSTO are one side; the NRF and "anti-Taliban forces" are one):
+   the Taliban pulling out of a town and the NRF pulling out of it days later are two movements, ISKP and the
+   Taliban claiming one district two claims. A handover and a capture of one place agree whatever side each names
+   (the one names who left, the other who took it). For a drill the actor is a participant, not a side (a drill
+   reported as the CSTO's, Russia's or the 201st base's is one drill): it does not split events.
 5. **Dates** within ``window_days`` of each other: the dates the texts state, or the days they were reported.
 6. **Among several candidates**: the same place key first, then the closest date, then the most sources.
 """
@@ -55,6 +55,8 @@ FAMILY: dict[str, str] = {
 }
 # families whose events need no place: a claim to "85 % of the border"
 PLACELESS_FAMILIES = frozenset({"control_claim"})
+# families whose actor is a participant, not a side: a drill is reported as the CSTO's, Russia's or Tajikistan's
+JOINT_FAMILIES = frozenset({"exercise"})
 # one side under several names
 ACTOR_FAMILY: dict[str, str] = {
     "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ", "Turkmen forces": "TM",
@@ -183,7 +185,7 @@ def same_event(claim: Claim, event: EventLike, window_days: float) -> bool:
     if not same_place(claim, event):
         return False
     handover = "handed_over" in (claim.subtype, event.subtype) and claim.subtype != event.subtype
-    if claim.kind == "territorial" and not handover and not actors_compatible(claim.actor, event.actor):
+    if claim.family not in JOINT_FAMILIES and not handover and not actors_compatible(claim.actor, event.actor):
         return False
     return close_in_time(claim, event, window_days)
 
@@ -255,8 +257,13 @@ def plan(claims: Sequence[Claim], events: list[EventState], window_days: float) 
     """Rules 1–6 over a batch: for each claim the index in ``events`` of the event it belongs to, or None for a
     mention that stays unclustered (rule 3). ``events`` holds the stored candidates on entry; events the
     batch opens are appended, and an event a finer place joins takes that place (``refine``). Claims are taken
-    article by article, placed ones first, so a claim with no place can join its own article's event."""
-    order = sorted(range(len(claims)), key=lambda i: (claims[i].article or 0, not claims[i].place_key, i))
+    article by article in the order given (oldest report first, so the first report names the event, whatever
+    order the pages were fetched in), placed ones first, so a claim with no place can join its own article's
+    event."""
+    first: dict[int | None, int] = {}
+    for i, c in enumerate(claims):
+        first.setdefault(c.article, i)
+    order = sorted(range(len(claims)), key=lambda i: (first[claims[i].article], not claims[i].place_key, i))
     result: list[int | None] = [None] * len(claims)
     for i in order:
         claim = claims[i]
@@ -267,7 +274,7 @@ def plan(claims: Sequence[Claim], events: list[EventState], window_days: float) 
             if not pool:
                 continue
             matches = [e for e in pool if e.kind == claim.kind and e.family == claim.family
-                       and (claim.kind != "territorial" or actors_compatible(claim.actor, e.actor))]
+                       and (claim.family in JOINT_FAMILIES or actors_compatible(claim.actor, e.actor))]
             if not matches:
                 continue
             chosen = matches[0]

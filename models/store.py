@@ -396,7 +396,7 @@ def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: 
     reported_at = func.coalesce(Article.published_at, Mention.created_at)
     found = session.execute(select(Mention, reported_at).join(Article, Article.id == Mention.article_id)
                             .where(Mention.article_id.in_(article_ids), Mention.event_id.is_(None))
-                            .order_by(Mention.id)).all()
+                            .order_by(reported_at, Mention.article_id, Mention.id)).all()  # oldest report first
     if not found:
         return [], []
     mentions = [m for m, _ in found]

@@ -75,9 +75,13 @@ def test_rule3_a_mention_with_no_place_joins_no_event_by_place():
     assert not same_event(claim(key="", name=None, province=None, country=None, cc=None), WAKHAN, 3)
 
 
-def test_rule4_sides_matter_for_changes_of_control_not_for_troop_postures():
+def test_rule4_sides_matter_for_control_and_movements_not_for_drills():
     assert not same_event(claim(actor="Taliban"), WAKHAN, 3)
     assert same_event(claim(actor="Anti-Taliban forces"), WAKHAN, 3)  # an alias of the NRF's side
+    pullout = Ev("troop_movement", "withdrawal", "AF1728", "Wakhan", "Badakhshan", "Afghanistan", "AF", "district",
+                 "Taliban")
+    assert not same_event(claim("troop_movement", "withdrawal", actor="NRF"), pullout, 3)  # the other side leaving
+    assert same_event(claim("troop_movement", "withdrawal", actor=None), pullout, 3)
     drill = Ev("troop_movement", "exercise", "unresolved:TJ:harbmaidon", "Harb-Maidon", "Khatlon", "Tajikistan",
                "TJ", "province", "CSTO")
     for actor in ("Russian forces", "Russian 201st military base", "Tajik forces", None):
