@@ -20,10 +20,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import insert, select
 
-from borderwatch.feeds import FeedEntry
 from borderwatch.models import store
 from borderwatch.models.db import Database
 from borderwatch.models.schema import Article, Entry, Feed
+from borderwatch.records import FeedEntry
 
 FEEDS = 50
 PER_FEED = 50  # items a feed lists (all known)

@@ -113,8 +113,9 @@ def simulate(world: SimWorld, polling_config: dict, hours: float, tmp: Path, nam
     from borderwatch.models import store
     from borderwatch.models.db import Database
     from borderwatch.models.schema import Feed
-    from borderwatch.pipeline import FeedRequest, fetch_feeds
+    from borderwatch.pipeline import fetch_feeds
     from borderwatch.polling import is_due
+    from borderwatch.records import FeedRequest
 
     config = load_config(None, env={}, overrides={
         "database_url": f"sqlite:///{tmp / f'{name}.db'}",

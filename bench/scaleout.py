@@ -7,7 +7,7 @@ all), so every answer is a 304. One Postgres database (``--postgres``), created 
 
 Measured, ``--repeat`` times each, every feed made due before each measurement:
 
-* **one pass**: the feed stage of the ``monitor`` flow (``flows.monitor.poll_feeds``: claim the due feeds a
+* **one pass**: the feed stage of the ``monitor`` flow (``borderwatch.stages.poll_feeds``: claim the due feeds a
   host at a time with a lease, fetch them; then record each outcome, which releases the lease), in a process
   of its own; its wall time, the requests counted at the server.
 * **two passes at once**: the same in two processes started together; the wall time of each and of both, and
@@ -125,9 +125,9 @@ def _config(db_url: str, urls: list[str], concurrency: int):
 
 def _pass(db_url: str, urls: list[str], concurrency: int, barrier, results) -> None:
     """Child process: one pass's feed stage, started when every pass is ready."""
-    from borderwatch.flows.monitor import poll_feeds
     from borderwatch.models import store
     from borderwatch.models.db import Database
+    from borderwatch.stages import poll_feeds
 
     config = _config(db_url, urls, concurrency)
     db = Database(db_url, migrate=False)

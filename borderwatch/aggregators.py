@@ -24,7 +24,7 @@ import unicodedata
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from borderwatch.feeds import FeedEntry
+from borderwatch.records import FeedEntry
 from borderwatch.urls import canonical_url
 
 Aggregator = Literal["google", "bing"]

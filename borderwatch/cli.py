@@ -444,7 +444,8 @@ def map_(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt
     """Write a map of the events and of who holds each place: one self-contained HTML file (open it in a
     browser; only the background map tiles need the internet)."""
     from borderwatch.eventmap import render_map
-    from borderwatch.models import queries, store
+    from borderwatch.models import queries
+    from borderwatch.outbox import event_summaries
 
     cfg = _config(ctx, config, database_url)
     try:
@@ -455,7 +456,7 @@ def map_(ctx: typer.Context, config: ConfigOpt = None, database_url: DatabaseOpt
     def work(s):
         rows = queries.events(s, since=since_at.date() if since_at else None, min_sources=min_sources,
                               limit=100_000)
-        return rows, queries.place_control(s), store.event_summaries(s, [r["event_id"] for r in rows])
+        return rows, queries.place_control(s), event_summaries(s, [r["event_id"] for r in rows])
 
     rows, control, summaries = _reading(cfg, work)
     html = render_map(rows, control, summaries, since=since_at.date() if since_at else None)

@@ -10,7 +10,6 @@ import html
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -19,38 +18,12 @@ import feedparser
 from borderwatch.errors import FeedParseError
 from borderwatch.isodate import parse_iso
 from borderwatch.polling import parse_ttl
+from borderwatch.records import FeedEntry, ParsedFeed
 from borderwatch.urls import canonical_url
 
 # Feeds may not declare entities: refuse before any XML parser sees them (billion laughs, external entities).
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
-
-
-@dataclass(slots=True)
-class FeedEntry:
-    guid: str
-    url: str  # as the feed gave it (absolute)
-    canonical_url: str
-    title: str = ""
-    summary: str = ""  # plain text
-    published: datetime | None = None
-    author: str | None = None
-    # the item's own <source url="…">Name</source> (RSS 2.0; Google News) or <News:Source> (Bing News)
-    source_name: str | None = None
-    source_url: str | None = None
-    # set for items of news-search feeds (borderwatch.aggregators): who published it, and how we reached it
-    publisher: str | None = None  # the publisher's name
-    publisher_site: str | None = None  # the publisher's site (host without www.): the article's source
-    via: str | None = None  # "google" | "bing"
-    headline_only: bool = False  # the publisher's URL is unknown: title and snippet only, no page fetched
-
-
-@dataclass(slots=True)
-class ParsedFeed:
-    entries: list[FeedEntry] = field(default_factory=list)
-    title: str | None = None
-    problem: str | None = None  # a bozo feed that still had entries: what was wrong
-    ttl: float | None = None  # seconds: RSS <ttl> (given in minutes), how long the feed may be cached
 
 
 def _plain(markup: str) -> str:

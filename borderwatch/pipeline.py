@@ -10,8 +10,6 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor
-from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from typing import TypeVar
 from urllib.parse import quote, urlsplit
@@ -20,9 +18,10 @@ from borderwatch import aggregators
 from borderwatch.config import Config, http_url_problem
 from borderwatch.errors import BlockedURLError, FeedParseError, FetchError
 from borderwatch.extract import Extracted, PageJob, PageResult, analyse_page, content_hash
-from borderwatch.feeds import FeedEntry, ParsedFeed, parse_feed
+from borderwatch.feeds import parse_feed
 from borderwatch.net import Fetcher
 from borderwatch.polling import cache_max_age
+from borderwatch.records import ArticleRecord, FeedEntry, FeedOutcome, FeedRequest, PageTask
 
 T = TypeVar("T")
 
@@ -30,64 +29,6 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json
                "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
-
-
-@dataclass(slots=True)
-class FeedRequest:
-    feed_id: int
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    aggregator: str | None = None  # "google" | "bing": a news-search feed (borderwatch.aggregators)
-
-
-@dataclass(slots=True)
-class FeedOutcome:
-    """What fetching one feed gave."""
-
-    feed_id: int
-    status: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    parsed: ParsedFeed | None = None
-    error: str | None = None
-    retry_after: float | None = None
-    seconds: float = 0.0
-    max_age: float | None = None  # Cache-Control max-age of the answer (a 304's too)
-    polled_at: datetime | None = None  # when the pass that polled it started: its next poll counts from then
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def entries(self) -> list[FeedEntry]:
-        return self.parsed.entries if self.parsed else []
-
-
-@dataclass(slots=True)
-class PageTask:
-    """A new entry whose page is to be fetched and analysed."""
-
-    feed_id: int
-    entry: FeedEntry
-    language: str | None = None
-    also_listed: list[tuple[int, FeedEntry]] = field(default_factory=list)  # other feeds' entries, same URL
-    replaces: int | None = None  # a headline-only article of the same story, completed by this page
-
-
-@dataclass(slots=True)
-class ArticleRecord:
-    """One analysed page, ready to store."""
-
-    feed_id: int
-    entry: FeedEntry
-    final_url: str | None
-    http_status: int | None
-    fetch_status: str  # ok | extraction_failed | fetch_failed | blocked | unsupported | analysis_failed | headline_only
-    fetch_error: str | None
-    result: PageResult
-    replaces: int | None = None  # see PageTask.replaces
 
 
 async def fetch_feeds(config: Config, requests: Sequence[FeedRequest], trusted_urls: Sequence[str]) -> list[FeedOutcome]:

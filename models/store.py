@@ -1,11 +1,13 @@
 """What the pipeline reads and writes, in batches. Every write is idempotent under the unique constraints, so
 two runs at once (Postgres) or a run killed half-way never duplicate feed items, articles, mentions, events
-or alerts."""
+or alerts. Storage takes plain records (``borderwatch.records``) and imports no HTTP, alerting or Prefect library;
+which channel hears of which event is decided in ``borderwatch.outbox``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, delete, func, or_, select, text, update
@@ -15,15 +17,15 @@ from sqlalchemy.orm import Session
 
 from borderwatch import polling
 from borderwatch.aggregators import entry_story_key
-from borderwatch.alerts import CountClaim, EventSummary, SourceRef, period
 from borderwatch.batches import chunked
-from borderwatch.config import AlertChannelConfig, FeedConfig
 from borderwatch.events import Claim, EventState, family, place_key, plan
-from borderwatch.feeds import FeedEntry
 from borderwatch.isodate import parse_iso, parse_iso_date
 from borderwatch.models.schema import Alert, Article, Entry, Event, Feed, Mention, PageClaim
-from borderwatch.pipeline import ArticleRecord, FeedOutcome
 from borderwatch.polling import PollPolicy
+from borderwatch.records import ArticleRecord, FeedEntry, FeedOutcome
+
+if TYPE_CHECKING:
+    from borderwatch.config import FeedConfig
 
 # Postgres advisory lock id serialising event clustering across concurrent runs ("bw" + 1).
 CLUSTER_LOCK = 0x627701
@@ -459,62 +461,25 @@ def cluster_mentions(session: Session, article_ids: Sequence[int], window_days: 
 
 # --- outbox ----------------------------------------------------------------------------------------------------
 
-def _folded(values: Iterable[str | None]) -> set[str]:
-    return {v.casefold() for v in values if v}
+def add_alerts(session: Session, rows: Sequence[dict]) -> int:
+    """Insert outbox rows; a (channel, key) already queued is left as it is, so queueing twice is a no-op.
+    Returns rows added."""
+    if not rows:
+        return 0
+    result = session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"])
+                             .returning(Alert.id), list(rows))
+    return len(result.all())
 
 
-def channel_wants(channel: AlertChannelConfig, event: Event) -> bool:
-    """Does this channel's routing take this event now? (kinds, subtypes, countries, provinces, minimum
-    corroboration and confidence; an empty list means 'all'). A channel with ``kinds: []`` gets no events
-    (an operators-only channel, tagged ``ops``)."""
-    if event.kind not in channel.kinds:
-        return False
-    if channel.subtypes and event.subtype not in channel.subtypes:
-        return False
-    if channel.countries and not _folded((event.country_code, event.country)) & _folded(channel.countries):
-        return False
-    if channel.provinces and not _folded((event.province, event.place_name if event.place_key and
-                                          event.province is None else None)) & _folded(channel.provinces):
-        return False
-    return (event.sources or 0) >= channel.min_sources and (event.confidence or 0.0) >= channel.min_confidence
-
-
-def queue_event_alerts(session: Session, event_ids: Iterable[int], channels: Sequence[AlertChannelConfig],
-                       now: datetime | None = None) -> int:
-    """Queue one outbox row per (channel, event) the channel wants now. Call it with new AND updated events:
-    a channel with ``min_sources: 3`` is queued when the third source arrives. The unique (channel, key)
-    constraint makes a second queueing a no-op, so each channel hears of an event once. Returns rows added."""
+def events_by_id(session: Session, event_ids: Iterable[int]) -> list[Event]:
+    """The events with these ids (those that exist), in batches of 500."""
     ids = sorted(set(event_ids))
-    if not ids or not channels:
-        return 0
-    now = now or utcnow()
-    rows = []
-    for chunk in chunked(ids, 500):
-        for event in session.scalars(select(Event).where(Event.id.in_(chunk))):
-            for ch in channels:
-                if channel_wants(ch, event):  # a per-period digest waits for the end of its period
-                    due = period(now, ch.every)[1] if ch.mode == "digest" and ch.every else now
-                    rows.append(dict(channel=ch.key, key=f"event:{event.id}", kind="event", event_id=event.id,
-                                     status="pending", attempts=0, next_attempt_at=due, created_at=now))
-    if not rows:
-        return 0
-    result = session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"])
-                             .returning(Alert.id), rows)
-    return len(result.all())
+    return [e for chunk in chunked(ids, 500) for e in session.scalars(select(Event).where(Event.id.in_(chunk)))]
 
 
-def queue_ops_alert(session: Session, channels: Sequence[AlertChannelConfig], key: str, kind: str,
-                    feed_id: int) -> int:
-    """Queue an operator notice (``feed_down`` / ``feed_recovered``) for every channel tagged ``ops``; the key
-    names the incident, so one incident notifies once per channel. Returns rows added."""
-    now = utcnow()
-    rows = [dict(channel=ch.key, key=key[:200], kind=kind, feed_id=feed_id, status="pending", attempts=0,
-                 next_attempt_at=now, created_at=now) for ch in channels if "ops" in ch.tags]
-    if not rows:
-        return 0
-    result = session.execute(_insert(session, Alert).on_conflict_do_nothing(index_elements=["channel", "key"])
-                             .returning(Alert.id), rows)
-    return len(result.all())
+def feeds_by_id(session: Session, feed_ids: Iterable[int]) -> dict[int, Feed]:
+    ids = sorted(set(feed_ids))
+    return {f.id: f for f in session.scalars(select(Feed).where(Feed.id.in_(ids)))} if ids else {}
 
 
 def claim_due_alerts(session: Session, channel: str, lease: timedelta, limit: int = 100,
@@ -598,31 +563,14 @@ def release_alerts(session: Session, alert_ids: Sequence[int], delay: float, rea
                     .execution_options(synchronize_session=False))
 
 
-def event_summaries(session: Session, event_ids: Sequence[int]) -> dict[int, EventSummary]:
-    """Load what an alert says about each event: the first mention's evidence, counts as each source gave
-    them and whom they attribute them to (side by side, never merged), and the sources' titles and links."""
-    out: dict[int, EventSummary] = {}
+def event_mentions(session: Session, event_ids: Sequence[int]
+                   ) -> tuple[dict[int, Event], list[tuple[Mention, str | None, str, str | None]]]:
+    """These events, and their mentions in order with each one's article title, URL and final URL."""
     ids = sorted(set(event_ids))
     if not ids:
-        return out
+        return {}, []
     events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(ids)))}
     rows = session.execute(select(Mention, Article.title, Article.url, Article.final_url)
                            .join(Article, Article.id == Mention.article_id)
                            .where(Mention.event_id.in_(ids)).order_by(Mention.id)).all()
-    for e in events.values():
-        out[e.id] = EventSummary(e.id, e.kind, e.subtype, e.place_name, e.district, e.province, e.country, e.lat,
-                                 e.lon, e.actor, e.first_seen_at, e.event_date, "", e.confidence, e.sources)
-    for mention, title, url, final_url in rows:
-        summary = out[mention.event_id]
-        if not summary.evidence or mention.id == events[mention.event_id].first_mention_id:
-            summary.evidence = mention.evidence
-        if mention.count_text or mention.count is not None:
-            claim = CountClaim(mention.count_text or str(mention.count), mention.source, mention.claimant)
-            if claim not in summary.counts:
-                summary.counts.append(claim)
-        if mention.claimant and mention.claimant not in summary.claimants:
-            summary.claimants.append(mention.claimant)
-        link = final_url or url
-        if all(s.url != link for s in summary.sources):
-            summary.sources.append(SourceRef(title or link, link, mention.source))
-    return out
+    return events, [tuple(r) for r in rows]

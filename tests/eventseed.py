@@ -20,11 +20,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from borderwatch.config import Config
 from borderwatch.detect.types import Detection, EventMention
 from borderwatch.extract import Extracted, PageResult, content_hash
-from borderwatch.feeds import FeedEntry
 from borderwatch.gazetteer import Place
 from borderwatch.models import store
 from borderwatch.models.db import Database
-from borderwatch.pipeline import ArticleRecord
+from borderwatch.outbox import queue_event_alerts
+from borderwatch.records import ArticleRecord, FeedEntry
 
 # --- places (hand-made, so tests do not depend on the gazetteer build) -------------------------------------------
 
@@ -80,7 +80,7 @@ def seed(db: Database, records: list[ArticleRecord], config: Config | None = Non
         inserted = store.save_articles(s, records)
         created, updated = store.cluster_mentions(s, [a for a, _ in inserted],
                                                   config.events.window_days if config else window_days)
-        queued = store.queue_event_alerts(s, created + updated, config.alerts if config else [])
+        queued = queue_event_alerts(s, created + updated, config.alerts if config else [])
     return created, updated, queued
 
 

@@ -21,7 +21,7 @@ from borderwatch.alerts import (
     render_event,
     send,
 )
-from borderwatch.flows.monitor import deliver
+from borderwatch.delivery import deliver
 from borderwatch.models.db import Database
 from tests.conftest import make_config
 from tests.eventseed import GOVERNMENT, WAKHAN, HttpSink, SmtpSink, article, capture_reports, mention, seed

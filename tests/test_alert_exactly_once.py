@@ -14,10 +14,11 @@ from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
-from borderwatch.flows.monitor import deliver
+from borderwatch.delivery import deliver
 from borderwatch.models import store
 from borderwatch.models.db import Database
 from borderwatch.models.schema import Alert
+from borderwatch.outbox import queue_event_alerts
 from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,
@@ -204,7 +205,7 @@ def test_second_queueing_is_a_no_op(db_url, db):
     config = make_config(db_url, alerts=[{"url": "json://127.0.0.1:9/x", "name": "desk"}])
     created, _, queued = seed(db, capture_reports(1), config)
     with db.session() as s:
-        assert store.queue_event_alerts(s, created, config.alerts) == 0
+        assert queue_event_alerts(s, created, config.alerts) == 0
         assert s.scalar(text("SELECT count(*) FROM alerts")) == queued == 1
 
 

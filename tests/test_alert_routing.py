@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from borderwatch.config import FeedConfig
-from borderwatch.flows.monitor import deliver
+from borderwatch.delivery import deliver
 from borderwatch.models import store
 from borderwatch.models.schema import Alert
-from borderwatch.pipeline import FeedOutcome
+from borderwatch.outbox import queue_event_alerts, queue_ops_alert
+from borderwatch.records import FeedOutcome
 from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,
@@ -121,7 +122,7 @@ def test_feed_failing_n_runs_notifies_ops_once_and_once_on_recovery(db_url, db, 
             _feed, transition = store.record_feed_outcome(s, outcome, 0, config.poll_policy,
                                                           config.delivery.feed_failure_threshold)
             if transition:
-                store.queue_ops_alert(s, config.alerts, transition[1], transition[0], feed_id)
+                queue_ops_alert(s, config.alerts, transition[1], transition[0], feed_id)
         deliver(config, db)
         return [p.json["title"] for p in sink.ok_posts("/ops")]
 
@@ -162,7 +163,7 @@ def test_digest_every_day_one_message_per_period_once_across_runs(db_url, db, si
                           (world[3:], today + timedelta(minutes=1))):
             inserted = store.save_articles(s, batch)
             created, _ = store.cluster_mentions(s, [a for a, _ in inserted], 3)
-            store.queue_event_alerts(s, created, config.alerts, now=at)
+            queue_event_alerts(s, created, config.alerts, now=at)
     assert deliver(config, db) == (3, 0)
     assert deliver(config, db) == (0, 0)  # a second run: nothing twice
     (digest,) = sink.ok_posts("/morning")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from borderwatch.alerts import send
 from borderwatch.cli import app
-from borderwatch.flows.monitor import deliver
+from borderwatch.delivery import deliver
 from borderwatch.models.db import Database
 from borderwatch.models.schema import Alert
 from borderwatch.redact import url_secrets

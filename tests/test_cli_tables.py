@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from borderwatch.cli import app
 from borderwatch.models.db import Database
 from borderwatch.models.schema import Alert, Feed
+from borderwatch.outbox import queue_event_alerts
 from borderwatch.tables import Column, clip, fit
 from tests.eventseed import ARGO, KHAN_ABAD, KHOROG, WAKHAN, article, mention, seed
 
@@ -46,14 +47,13 @@ def busy(sqlite_url, tmp_path):
         s.flush()
         event_ids = [e for (e,) in s.execute(Alert.__table__.select().with_only_columns(Alert.id))]  # none yet
         assert event_ids == []
-    from borderwatch.models import store
     from tests.conftest import make_config
 
     config = make_config(sqlite_url, alerts=[{"url": "json://127.0.0.1:9/hook", "name": "desk-webhook"}])
     with db.session() as s:
         from borderwatch.models.schema import Event
 
-        store.queue_event_alerts(s, [e.id for e in s.query(Event).limit(4)], config.alerts)
+        queue_event_alerts(s, [e.id for e in s.query(Event).limit(4)], config.alerts)
     with db.session() as s:
         first = s.query(Alert).order_by(Alert.id).first()
         s.execute(update(Alert).where(Alert.id == first.id).values(status="sent", sent_at=datetime.now(UTC),

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, text
 
+from borderwatch.delivery import deliver
 from borderwatch.events import Claim, best_match, same_event
-from borderwatch.flows.monitor import deliver
 from borderwatch.models import store
 from borderwatch.models.schema import Alert, Event, Mention
+from borderwatch.outbox import event_summaries
 from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,
@@ -85,7 +86,7 @@ def test_conflicting_counts_are_kept_side_by_side(db):
         ]
         low, high = s.execute(text("SELECT count_low, count_high FROM events_v")).one()
         assert (low, high) == (40, 300)
-        summary = store.event_summaries(s, created)[created[0]]
+        summary = event_summaries(s, created)[created[0]]
     assert [(c.text, c.claimant, c.source) for c in summary.counts] == [
         ("280 soldiers", "Tajik border service", "asiaplus.example"),
         ("about 300 soldiers", "Afghan defence ministry", "tolo.example"),

@@ -316,8 +316,8 @@ def test_a_page_that_crashes_analysis_is_kept_and_does_not_fail_the_batch(monkey
     """A poison page (the detector raises on it) must not fail its batch on every run forever: it is stored
     with the feed's text and the reason, and the other pages of the batch are analysed as usual."""
     import borderwatch.detect
-    from borderwatch.feeds import FeedEntry
-    from borderwatch.pipeline import PageTask, fetch_and_analyse
+    from borderwatch.pipeline import fetch_and_analyse
+    from borderwatch.records import FeedEntry, PageTask
     from tests.conftest import make_config
 
     real = borderwatch.detect.detect

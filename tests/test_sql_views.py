@@ -15,7 +15,7 @@ from borderwatch.config import FeedConfig
 from borderwatch.models import store
 from borderwatch.models.db import Database, downgrade, upgrade
 from borderwatch.models.schema import Event
-from borderwatch.pipeline import FeedOutcome
+from borderwatch.records import FeedOutcome
 from tests.conftest import make_config
 from tests.eventseed import (
     ARGO,
