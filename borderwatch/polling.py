@@ -98,22 +98,24 @@ def poll_interval(observed: float | None, previous: float | None, policy: PollPo
 
 def next_poll(now: datetime, interval: float, policy: PollPolicy, *, ttl: float | None = None,
               max_age: float | None = None) -> datetime:
-    """When to poll a feed that answered now: after ``interval``, but not before its ``<ttl>`` or
-    ``Cache-Control: max-age`` ran out (that floor capped at ``max_interval``)."""
+    """When to poll a feed that answered at ``now`` (its pass's start): after ``interval`` less a tenth of it
+    (at most ``EARLY`` seconds: scheduled passes start a few seconds early or late, and a feed due just after
+    one would wait a whole cadence), but not before its ``<ttl>`` or ``Cache-Control: max-age`` ran out (that
+    floor capped at ``max_interval``)."""
     floor = min(max(ttl or 0.0, max_age or 0.0), policy.max_interval)
-    return now + timedelta(seconds=max(interval, floor))
+    return now + timedelta(seconds=max(interval - min(EARLY, interval / 10), floor))
 
 
-# A pass polls the feeds due within this many seconds: a scheduled pass starts a little early or late, and a
-# feed due a moment after it would otherwise wait a whole cadence for the next one.
-DUE_SLACK = 60.0
+# A feed that answered is due again this much before its interval is over (a tenth of the interval at most):
+# a scheduled pass starts a few seconds early or late. Failure back-off and Retry-After are kept to the second.
+EARLY = 60.0
 
 
-def due_by(now: datetime, slack: float = DUE_SLACK) -> datetime:
+def due_by(now: datetime) -> datetime:
     """A pass at ``now`` polls the feeds whose next poll comes before this time."""
-    return now + timedelta(seconds=slack)
+    return now
 
 
-def is_due(next_attempt_at: datetime | None, now: datetime, slack: float = DUE_SLACK) -> bool:
-    """A feed never polled, or whose next poll time has come (or comes within ``slack`` seconds)."""
-    return next_attempt_at is None or next_attempt_at <= due_by(now, slack)
+def is_due(next_attempt_at: datetime | None, now: datetime) -> bool:
+    """A feed never polled, or whose next poll time has come."""
+    return next_attempt_at is None or next_attempt_at <= due_by(now)
