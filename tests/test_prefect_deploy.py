@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 
 def readme_server_command() -> tuple[dict[str, str], list[str]]:
     """The README's `prefect server start` line: the variables it sets and the command's arguments."""
+    shell = re.compile(r"^(?:\w+=\S+\s+)*(?:\.venv/bin/)?prefect server start\b")  # not the systemd unit's line
     line = next(ln.strip() for ln in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
-                if "prefect server start" in ln and not ln.lstrip().startswith("#"))
+                if shell.match(ln.strip()))
     words = shlex.split(line.split("#", 1)[0].rstrip("& "))
     env = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
     return env, [w for w in words if "=" not in w or w.startswith("-")]
