@@ -6,6 +6,9 @@ back. Plain functions; the ``monitor`` flow (``flows/monitor.py``) runs them as 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,12 +27,44 @@ from borderwatch.polling import due_by
 from borderwatch.records import ArticleRecord, FeedEntry, FeedOutcome, FeedRequest, PageTask
 
 
+def pass_owner() -> str:
+    """This pass's name in the leases it takes on feeds and pages: host, process id and a random part (a
+    process may run several passes, one after another)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+
+
+def _process_gone(owner: str, host: str) -> bool:
+    """Whether ``owner`` is a pass of another process of this host that no longer runs."""
+    parts = owner.split(":")
+    if len(parts) != 3 or parts[0] != host or not parts[1].isdigit() or int(parts[1]) == os.getpid():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def release_dead_claims(session: Session, owner: str) -> list[str]:
+    """Give back at once the claims of passes of this host whose process is gone (killed, or exited after the
+    database went away, so it could not give them back itself): the next pass need not wait for their leases.
+    Passes of other hosts keep theirs until the leases run out. Returns the owners released."""
+    host = owner.split(":")[0]
+    dead = sorted(o for o in store.claim_owners(session) if o != owner and _process_gone(o, host))
+    for gone in dead:
+        store.release_claims(session, gone)
+    return dead
+
+
 def poll_feeds(config: Config, db: Database, owner: str) -> tuple[list[FeedOutcome], dict[int, Feed], int]:
     """Sync the configured feeds; claim the due ones a host at a time (a lease in the database: passes running
     at the same time share the feeds, never poll one twice) and fetch them concurrently (conditional GET),
     parse them. Returns (outcomes, every enabled feed by id, feeds not polled by this pass)."""
     with db.session() as s:
         feeds = store.sync_feeds(s, config.feeds)
+        release_dead_claims(s, owner)
     started = store.utcnow()
     due_before = due_by(started)
     declared = {c.url: c.aggregator for c in config.feeds}

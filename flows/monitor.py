@@ -129,7 +129,7 @@ def monitor(config_path: str | None = None, config_ref: str | None = None) -> di
     db = Database(config.database_url)  # migrates to the newest schema first
     summary = RunSummary()
     new_event_ids: list[int] = []
-    owner = uuid.uuid4().hex  # this pass, in the leases it takes on feeds and pages
+    owner = stages.pass_owner()  # this pass, in the leases it takes on feeds and pages
     try:
         phase = time.monotonic()
         outcomes, feeds, summary.feeds_skipped = fetch_feeds_task(quote(config), db, owner)

@@ -132,6 +132,13 @@ def claim_pages(session: Session, urls: Iterable[str], *, lease: timedelta, owne
     return won
 
 
+def claim_owners(session: Session) -> set[str]:
+    """Every pass that holds a page claim or a feed lease now."""
+    pages = session.scalars(select(PageClaim.owner).distinct())
+    feeds = session.scalars(select(Feed.leased_by).where(Feed.leased_by.is_not(None)).distinct())
+    return set(pages) | set(feeds)
+
+
 def release_claims(session: Session, owner: str) -> None:
     """Give back every claim ``owner`` still holds: its pages (stored, or the pass failed) and any feed whose
     outcome it did not record (the pass failed before): the next pass need not wait for the leases."""

@@ -113,6 +113,40 @@ def test_a_page_is_claimed_by_one_pass_until_stored_or_its_lease_runs_out(db):
         assert store.claim_pages(s, urls[1:], lease=LEASE, owner="four") == set(urls[1:])
 
 
+def test_claims_of_a_pass_whose_process_is_gone_are_taken_back_at_once(db):
+    """A pass that exited without giving its claims back (the database was down when it failed) holds them only
+    while its process lives: the next pass on the host takes them back at once; a live pass keeps its own."""
+    import subprocess
+    import sys
+
+    from borderwatch import stages
+
+    me = stages.pass_owner()
+    host = me.split(":")[0]
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = f"{host}:{done.stdout.strip()}:deadbeef"  # that process has exited
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        living = f"{host}:{alive.pid}:cafe"
+        elsewhere = f"other-host:{done.stdout.strip()}:f00d"  # another host's pass: its lease decides
+        ids = _feeds(db, hosts=1, per_host=1)
+        with db.session() as s:
+            store.claim_pages(s, ["http://a.example/1"], lease=LEASE, owner=gone)
+            store.claim_pages(s, ["http://a.example/2"], lease=LEASE, owner=living)
+            store.claim_pages(s, ["http://a.example/3"], lease=LEASE, owner=elsewhere)
+        _claim(db, ids, gone)
+        with db.session() as s:
+            assert stages.release_dead_claims(s, me) == [gone]
+        with db.session() as s:
+            assert store.claim_owners(s) == {living, elsewhere}
+            assert store.claim_pages(s, [f"http://a.example/{i}" for i in (1, 2, 3)], lease=LEASE,
+                                     owner=me) == {"http://a.example/1"}
+        assert [fid for fid, _host in _claim(db, ids, me)[0]] == ids  # the feed lease came back too
+    finally:
+        alive.kill()
+        alive.wait()
+
+
 @pytest.mark.postgres
 def test_two_runs_at_once_poll_every_feed_exactly_once(prefect_api_env, pg_url, tmp_path):
     hosts, per_host = 8, 5
