@@ -277,9 +277,7 @@ def plan(claims: Sequence[Claim], events: list[EventState], window_days: float) 
                        and (claim.family in JOINT_FAMILIES or actors_compatible(claim.actor, e.actor))]
             if not matches:
                 continue
-            chosen = matches[0]
-            result[i] = events.index(chosen)
-            chosen.articles.add(claim.article)
+            result[i] = events.index(matches[0])
             continue
         event = best_match(claim, pool, window_days)
         if event is None:

@@ -19,22 +19,13 @@ from borderwatch.models.db import Database
 from borderwatch.models.schema import Article, Entry, Mention
 from tests.conftest import make_config
 from tests.servers import ScriptedServer, respond, static
+from tests.test_monitor_flow import CAPTURE, MARKET  # the same two article bodies
 
 FEEDS = Path(__file__).parent / "newsfeeds"
 CAPTURE_TITLE = "Taliban capture district in Jowzjan"
 PAGE = """<!doctype html><html lang="en"><head><title>{title}</title>
 <meta property="article:published_time" content="2026-12-03T07:40:00Z"></head>
 <body><article><h1>{title}</h1>{body}</article><footer>Frontier Desk</footer></body></html>"""
-CAPTURE = ("<p>Taliban fighters captured the Khamyab district centre in Jowzjan province on Thursday after "
-           "government forces withdrew overnight, a provincial council member said.</p>"
-           "<p>The district lies on the Amu Darya river across from Turkmenistan. Residents said the fighters "
-           "raised their flag over the district governor's compound early in the morning.</p>"
-           "<p>A Taliban spokesman confirmed the capture in a statement and said the district was now under "
-           "the group's control. The defence ministry did not comment on the report.</p>")
-MARKET = ("<p>Prices of flour and cooking oil rose again at the main bazaar this week, traders said, as "
-          "winter approaches and fewer lorries arrive from the north.</p>"
-          "<p>Shopkeepers blamed higher transport costs and a weaker currency for the increase.</p>"
-          "<p>Aid groups said they would expand food distributions in the coming months.</p>")
 
 
 def google_feed(base: str, publisher: str) -> bytes:
