@@ -471,17 +471,40 @@ def _drop_containers(cands: list[Mention]) -> list[Mention]:
 
 def _subject_actor(lex: Lexicon, actors: list[tuple[int, str]], s: str, t0: int, t1: int, clause_lo: int) -> str | None:
     agent = lex.cue("agent_after")
-    m = agent.match(s[t1:t1 + 40]) if agent is not None else None
-    if m:
-        for pos, name in actors:
-            if t1 + m.end() <= pos <= t1 + m.end() + 25:
-                return name
+    if agent is not None:
+        # the agent after the trigger, or after the trigger's own last word ("collapsed | to the Taliban")
+        passive = lex.cue("passive_trigger")
+        last_gap = max(s.rfind(" ", t0, t1), t0) if passive is not None and passive.match(s[t0:t1]) else t1
+        for at, reach in dict.fromkeys(((t1, 25), (last_gap, 12))):
+            m = agent.match(s, at, min(len(s), t1 + 40))
+            if m:
+                for pos, name in actors:
+                    if m.end() <= pos <= m.end() + reach:
+                        return name
     prep = lex.cue("prep_before")
+    oblique = lex.cue("oblique_actor")
+    front = lex.cue("fronted_adverbial")
+    fm = front.match(s) if front is not None else None
+    lo = fm.end() if fm is not None and fm.end() <= t0 else clause_lo - 60
     before = [name for pos, name in actors
-              if clause_lo - 60 <= pos < t0 and not (prep is not None and prep.search(s[max(0, pos - 40):pos]))]
+              if lo <= pos < t0 and not (prep is not None and prep.search(s[max(0, pos - 40):pos]))
+              and not (oblique is not None and oblique.match(s, pos))]
     if before:
         return before[-1]
     return None
+
+
+def _admitted(lex: Lexicon, actors: list[tuple[int, str]], s: str, t0: int, t1: int,
+              hi: int) -> tuple[str | None, set[str]] | None:
+    """"Tajik border guards let in 300 Afghan soldiers": a host admits the movers, so the mover is the actor after
+    the trigger (or none is named) and the host before it is not the one who moved. None when the trigger is not
+    an admitting verb."""
+    rx = lex.cue("admit")
+    if rx is None or not rx.match(s, t0, min(len(s), t1 + 20)):
+        return None
+    after = [name for pos, name in actors if t1 <= pos < hi]
+    hosts = {name for pos, name in actors if pos < t0} - set(after)
+    return (after[0] if after else None), hosts
 
 
 _HOME_CC = {"Afghan government forces": "AF", "Tajik border troops": "TJ", "Tajik forces": "TJ", "Uzbek forces": "UZ",
@@ -586,8 +609,13 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     f_hi = _frame_end(lex, s, t1, hi)
     clause_actors = [(p, n) for p, n in actors if lo <= p < f_hi] or [(p, n) for p, n in actors if p < f_hi]
     subj = _subject_actor(lex, actors, s, t0, t1, clause_lo)
-    if subj is None and kind == "troop_movement" and subtype in _STATE_MOVES:
-        subj = _state_subject(lex, s, clause_lo, t0)
+    admitted = _admitted(lex, actors, s, t0, t1, f_hi) if kind == "troop_movement" else None
+    if admitted is not None:
+        subj, hosts = admitted
+        clause_actors = [(p, n) for p, n in clause_actors if n not in hosts]
+        f.passed.append("admitted")
+    elif subj is None and kind == "troop_movement" and subtype in _STATE_MOVES:
+        subj = _state_subject(lex, s, clause_lo, t0, posture=subtype in _POSTURES)
     if kind == "territorial" and rule.state_subtype and subj in STATE_ACTORS and subj not in NON_STATE:
         # a government taking a place in its own country takes it back; another state's forces capture it
         home = _HOME_CC.get(subj)
@@ -662,12 +690,19 @@ def _frame_start(lex: Lexicon, s: str, t0: int, clause_lo: int) -> int:
     return last
 
 
-def _state_subject(lex: Lexicon, s: str, clause_lo: int, t0: int) -> str | None:
+def _state_subject(lex: Lexicon, s: str, clause_lo: int, t0: int, posture: bool = False) -> str | None:
     """"Tajikistan has put its border troops on alert", "Туркменистан перебросил …": the state acts through its forces."""
     rx = lex.cue("state_subject")
     if rx is None:
         return None
-    m = rx.match(s, clause_lo, t0)
+    m = None
+    comma = s.rfind(",", clause_lo, t0) if posture else -1
+    if comma > clause_lo:
+        # "Russia will not send troops, Tajikistan mobilises 20,000": the state heading the trigger's own clause
+        m = rx.match(s, comma + 1, t0)
+        if m and t0 - m.end() > 40:
+            m = None
+    m = m or rx.match(s, clause_lo, t0)
     if not m:
         return None
     w = m.group(1)
