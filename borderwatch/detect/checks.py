@@ -298,6 +298,12 @@ def civilians(f: Frame) -> bool:
     return bool(f.lex.v("civilians").search(win)) and not f.sent.personnel().search(win)
 
 
+def aircraft(f: Frame) -> bool:
+    """Twelve Afghan military helicopters landed at Termez airport. — Military aircraft near the trigger: those on
+    board crossed with them."""
+    return bool(f.lex.v("aircraft").search(f.s, f.lo, f.hi))
+
+
 def fighting(f: Frame) -> bool:
     """Residents fled into Tajikistan as fighting reached the district. — Security wording in the sentence."""
     return bool(f.lex.v("security").search(f.s))
@@ -407,7 +413,7 @@ def share_before(f: Frame) -> bool:
 
 # checks run in this order; "placeish" / "named_place" are decided with the places (see engine._places_for)
 NEEDS: dict[str, Callable[[Frame], bool]] = {
-    "personnel": personnel, "civilians": civilians, "fighting": fighting, "military": military, "abroad": abroad,
+    "personnel": personnel, "civilians": civilians, "aircraft": aircraft, "fighting": fighting, "military": military, "abroad": abroad,
     "abroad_any": abroad_any, "local": local, "region": region, "holder": holder, "group_before": group_before,
     "placeish": placeish, "named_place": named_place, "share_before": share_before,
 }

@@ -598,6 +598,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
                 back = _context_place(art, sent, back_only=True)
                 if back is not None:
                     chosen, from_context = [back], True
+        chosen = [_located_facility(sent, lex, mm) for mm in chosen]
         if not chosen:
             ctx_place = _context_place(art, sent) if subtype in ("withdrawal", "surrendered", "deployed") else None
             if ctx_place is not None:
@@ -803,6 +804,19 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
     return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
 
 
+def _located_facility(sent: _Sentence, lex: Lexicon, mm: Mention) -> Mention:
+    """"landed at Khanabad airport in Karshi": an airport or base named after one place and located by the town
+    named right after it is at that town (unless the first place already lies inside the second)."""
+    rx = lex.cue("facility_in")
+    if rx is None or mm.start < sent.start:
+        return mm
+    nxt = next((q for q in sent.places if q.start >= mm.end), None)
+    if nxt is None or not nxt.in_region or nxt.is_country \
+            or not rx.match(sent.text[mm.end - sent.start:nxt.start - sent.start]):
+        return mm
+    return mm if _contains(nxt.place, mm.place) else nxt
+
+
 def _origin_is_place_type(lex: Lexicon, s: str, t1: int) -> bool:
     """"withdrew from the town", "pulled out of the district": the place left is named by its type only."""
     m = lex.v("place_type").search(s, t1, min(len(s), t1 + 30))
@@ -831,7 +845,8 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
         rx = lex.cue("unknown_dest")
         if rx is None:
             return None
-        m = rx.search(s, t1, _frame_end(lex, s, t1, min(len(s), t1 + 150)))
+        # (from the trigger's last word on: a trigger may end with the preposition, "forced to land in")
+        m = rx.search(s, max(t0, t1 - 12), _frame_end(lex, s, t1, min(len(s), t1 + 150)))
         if m is None:
             m = next(reversed(list(rx.finditer(s, clause_lo, t0))), None)
         if m is None:

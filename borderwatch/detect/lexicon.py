@@ -69,6 +69,7 @@ VOCABS: dict[str, str] = {
     "personnel": "armed personnel: soldiers, troops, border guards, militants, reservists… (frame need 'personnel', counts)",
     "pronouns": "pronouns that stand for personnel in a frame ('they', 'of them')",
     "civilians": "civilians, refugees, families (frame need 'civilians', refugee counts)",
+    "aircraft": "military aircraft: planes, helicopters, jets (frame need 'aircraft': military aircraft landing abroad)",
     "place_type": "nouns of places: district, town, border crossing, base… (need 'placeish', local withdrawals)",
     "military": "military context words, for ambiguous triggers such as 'exercise' (need 'military')",
     "region": "words that place a sentence in the region: country names and demonyms, the Taliban, provinces",
@@ -141,6 +142,8 @@ CUES: dict[str, str] = {
     "unknown_range": "a training ground named near a drill: groups n/noun, n2/noun2, n3/noun3, n4/noun4 (a second one: nb, nb4)",
     "unknown_dest": "where troops went or stand, named with a place noun the gazetteer may lack ('to the town of X', "
                     "'at X airport', 'на заставе «X»'): groups n/noun or n2/noun2",
+    "facility_in": "an airport or base named after another place and located by the town after it ('Khanabad airport "
+                   "in Karshi'): the town is where the movement went",
     "there_after": "a word pointing back to the place just named, right after a movement verb ('there', 'туда')",
     "unknown_continue": "what may follow an unknown place with no noun (',', 'on', 'in'…)",
     "not_place_word": "capitalised words that are never places (The, Taliban, Monday…)",
@@ -176,7 +179,7 @@ ACTORS: dict[str, str] = {
 }
 
 # what a frame may need; each is a named function in .checks (the loader checks the names against it)
-NEED_NAMES = frozenset({"personnel", "civilians", "fighting", "military", "abroad", "abroad_any", "local", "region",
+NEED_NAMES = frozenset({"personnel", "civilians", "aircraft", "fighting", "military", "abroad", "abroad_any", "local", "region",
                         "holder", "group_before", "placeish", "named_place", "share_before"})
 
 _TABLES = {"language", "vocab", "cues", "frame", "place_kinds", "numbers", "actors"}
