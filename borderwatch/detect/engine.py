@@ -35,6 +35,7 @@ from .places import (
     Mention,
     PlaceIndex,
     article_places,
+    border_provinces,
     capital_country,
     country_code_of,
     country_place,
@@ -599,6 +600,10 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
                 if back is not None:
                     chosen, from_context = [back], True
         chosen = [_located_facility(sent, lex, mm) for mm in chosen]
+        if chosen and subtype in _SIDE_MOVES and all(mm.is_country for mm in chosen):
+            side = _side_place(art, sent, lex, subtype, {mm.place.country_code for mm in chosen})
+            if side is not None:
+                chosen.append(side)
         if not chosen:
             ctx_place = _context_place(art, sent) if subtype in ("withdrawal", "surrendered", "deployed") else None
             if ctx_place is not None:
@@ -802,6 +807,50 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
         if len(listed) > 1:
             return listed
     return crossing[:1] or _drop_containers(sub)[:1] or ordered[:1]
+
+
+_SIDE_MOVES = frozenset({"crossed_border", "refugees_crossing", "returned", "exercise"})
+
+
+def _side_place(art: _Article, sent: _Sentence, lex: Lexicon, subtype: str, dest: set[str]) -> Mention | None:
+    """Where a move told only by its country happened on the ground: "1,037 soldiers fled into Tajikistan" after
+    "clashes in Badakhshan" (the province they came from), "they were turned back to Afghanistan" after "on the Panj
+    detachment's section" (where they were stopped), drills "in Tajikistan" after "the enemy advanced to the Sambuli
+    training ground". The place of the same sentence first, else that of the sentence before or after; a drill takes
+    only a training ground. A place on the Afghan side counts only in a province with a crossing to the country
+    they went to (Jalalabad is no side of a crossing into Uzbekistan)."""
+    if subtype == "exercise":
+        for j in (sent.idx - 1, sent.idx + 1):
+            if 0 <= j < len(art.sentences):
+                other = art.sentences[j]
+                rx = other.lex.cue("unknown_range")
+                m = rx.search(other.text) if rx is not None else None
+                if m is not None:
+                    got = _unknown_place(art, other, other.lex, other.text, m.start(), m.start(), 0, exercise=True)
+                    if got is not None and not got.is_country:
+                        return got
+        return None
+    def on_a_side(mm: Mention) -> bool:
+        p = mm.place
+        if p.country_code != "AF":
+            return True
+        return any((p.province_id or p.id) in border_provinces(cc) for cc in dest if cc != "AF")
+
+    refs = _ref_mentions(art, sent)
+    own = [mm for mm in sent.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
+           and (id(mm) not in refs or _origin_named(lex, sent.text, mm.start - sent.start))
+           and mm.place.name not in _CAPITAL_NAMES and on_a_side(mm)]
+    if own:
+        return _drop_containers(own)[0]
+    near = _context_place(art, sent)
+    return near if near is not None and on_a_side(near) else None
+
+
+def _origin_named(lex: Lexicon, s: str, a: int) -> bool:
+    """"fled from Badakhshan into Tajikistan": a place named as where they came from is a reference for other
+    frames, the origin side of a crossing here."""
+    origin = lex.cue("origin_before")
+    return bool(origin is not None and origin.search(s[max(0, a - 30):a]))
 
 
 def _located_facility(sent: _Sentence, lex: Lexicon, mm: Mention) -> Mention:

@@ -169,6 +169,17 @@ def _narrow(m, found, i: int, window: int = 120):
     return m
 
 
+@lru_cache(maxsize=16)
+def border_provinces(cc: str) -> frozenset[str]:
+    """Ids of the provinces that hold a border crossing to country ``cc`` (crossings are named by the neighbour
+    they lead to: "UZ-01" is Hairatan - Termez, in Balkh)."""
+    gz = _gazetteer()
+    if gz is None or not hasattr(gz, "places"):
+        return frozenset()
+    return frozenset(p.province_id for p in gz.places.values()
+                     if p.kind == "crossing" and p.id.startswith(cc + "-") and p.province_id)
+
+
 class PlaceIndex:
     """Place mentions of one article, looked up by character range."""
 
