@@ -600,6 +600,10 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
                 if back is not None:
                     chosen, from_context = [back], True
         chosen = [_located_facility(sent, lex, mm) for mm in chosen]
+        if not chosen and (definite := lex.cue("definite_place_after")) is not None and definite.match(s, t1):
+            back = _antecedent(art, sent)  # "fled the airport", "withdrew to the city": the one named before
+            if back is not None:
+                chosen, from_context = [back], True
         if chosen and subtype in _SIDE_MOVES and all(mm.is_country for mm in chosen):
             side = _side_place(art, sent, lex, subtype, {mm.place.country_code for mm in chosen})
             if side is not None:
@@ -851,6 +855,18 @@ def _origin_named(lex: Lexicon, s: str, a: int) -> bool:
     frames, the origin side of a crossing here."""
     origin = lex.cue("origin_before")
     return bool(origin is not None and origin.search(s[max(0, a - 30):a]))
+
+
+def _antecedent(art: _Article, sent: _Sentence, back: int = 3) -> Mention | None:
+    """The place a definite noun points back to ("the city", "the airport"): the last sub-country region place
+    named in the sentences before (up to ``back`` of them), not one named after."""
+    for j in range(sent.idx - 1, max(-1, sent.idx - 1 - back), -1):
+        other = art.sentences[j]
+        here = [mm for mm in other.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
+                and mm.place.name not in _CAPITAL_NAMES]
+        if here:
+            return here[-1]
+    return None
 
 
 def _located_facility(sent: _Sentence, lex: Lexicon, mm: Mention) -> Mention:

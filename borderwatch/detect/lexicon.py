@@ -142,6 +142,8 @@ CUES: dict[str, str] = {
     "unknown_range": "a training ground named near a drill: groups n/noun, n2/noun2, n3/noun3, n4/noun4 (a second one: nb, nb4)",
     "unknown_dest": "where troops went or stand, named with a place noun the gazetteer may lack ('to the town of X', "
                     "'at X airport', 'на заставе «X»'): groups n/noun or n2/noun2",
+    "definite_place_after": "a definite place noun right after a movement verb ('fled the airport', 'withdrew to the "
+                            "city'): the place named before it",
     "facility_in": "an airport or base named after another place and located by the town after it ('Khanabad airport "
                    "in Karshi'): the town is where the movement went",
     "there_after": "a word pointing back to the place just named, right after a movement verb ('there', 'туда')",
