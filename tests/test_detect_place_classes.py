@@ -166,3 +166,34 @@ def test_there_elsewhere_in_the_sentence_points_nowhere():
     text = ("Clashes broke out on Monday in the town of Isfara, officials said. Tajikistan sent more troops to the "
             "border on Tuesday, and officials there said it was calm.")
     assert "Isfara" not in {n for n, _ in _places(text, "troop_movement")}
+
+
+@pytest.mark.parametrize("text, name", [
+    # the province they came from, named in the sentence before
+    ("Fighting flared overnight in Badakhshan province. More than 200 Afghan soldiers fled into Tajikistan on Monday, "
+     "the border service said.", "Badakhshan"),
+    # where they were stopped and sent back, named in the sentence before
+    ("Tajik border guards detained a group of armed men in Shurobod district on Friday. They were sent back to "
+     "Afghanistan on Saturday, the border service said.", "Shurobod"),
+    # a drill told by its country, its training ground named in the next sentence
+    ("Russian and Tajik units held joint drills in Tajikistan this week, the ministry said. The units practised an "
+     "ambush at the Qizilsoy training ground.", "Qizilsoy"),
+])
+def test_a_move_told_by_its_country_takes_the_place_named_beside_it(text, name):
+    assert any(name in (w or n) for n, w in _places(text, "troop_movement"))
+
+
+def test_an_afghan_place_far_from_the_border_is_no_side_of_a_crossing():
+    # Laghman has no crossing to Uzbekistan: it is not where the soldiers who crossed came from
+    text = ("The Taliban also took Laghman province on Sunday. Eighty Afghan soldiers fled into Uzbekistan the same "
+            "day, the Uzbek government said.")
+    assert "Laghman" not in [n for n, _ in _places(text, "troop_movement")]
+
+
+@pytest.mark.parametrize("text, name, absent", [
+    ("The Taliban entered the city of Kunduz on Sunday. All security forces fled the airport, a police official said. "
+     "In Sheberghan, the fighting went on.", "Kunduz", "Sheberghan"),
+])
+def test_a_definite_place_noun_points_back_to_the_place_named_before(text, name, absent):
+    got = [n for n, _ in _places(text, "troop_movement")]
+    assert name in got and absent not in got

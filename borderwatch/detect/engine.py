@@ -605,7 +605,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             if back is not None:
                 chosen, from_context = [back], True
         if chosen and subtype in _SIDE_MOVES and all(mm.is_country for mm in chosen):
-            side = _side_place(art, sent, lex, subtype, {mm.place.country_code for mm in chosen})
+            side = _side_place(art, sent, lex, subtype, chosen)
             if side is not None:
                 chosen.append(side)
         if not chosen:
@@ -816,13 +816,14 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
 _SIDE_MOVES = frozenset({"crossed_border", "refugees_crossing", "returned", "exercise"})
 
 
-def _side_place(art: _Article, sent: _Sentence, lex: Lexicon, subtype: str, dest: set[str]) -> Mention | None:
+def _side_place(art: _Article, sent: _Sentence, lex: Lexicon, subtype: str, told: list[Mention]) -> Mention | None:
     """Where a move told only by its country happened on the ground: "1,037 soldiers fled into Tajikistan" after
     "clashes in Badakhshan" (the province they came from), "they were turned back to Afghanistan" after "on the Panj
     detachment's section" (where they were stopped), drills "in Tajikistan" after "the enemy advanced to the Sambuli
     training ground". The place of the same sentence first, else that of the sentence before or after; a drill takes
     only a training ground. A place on the Afghan side counts only in a province with a crossing to the country
     they went to (Jalalabad is no side of a crossing into Uzbekistan)."""
+    dest = {mm.place.country_code for mm in told}
     if subtype == "exercise":
         for j in (sent.idx - 1, sent.idx + 1):
             if 0 <= j < len(art.sentences):
@@ -830,10 +831,12 @@ def _side_place(art: _Article, sent: _Sentence, lex: Lexicon, subtype: str, dest
                 rx = other.lex.cue("unknown_range")
                 m = rx.search(other.text) if rx is not None else None
                 if m is not None:
-                    got = _unknown_place(art, other, other.lex, other.text, m.start(), m.start(), 0, exercise=True)
-                    if got is not None and not got.is_country:
+                    got = _unknown_place(art, other, other.lex, other.text, m.start(), m.start(), 0, exercise=True,
+                                         fallback=told[0])
+                    if got is not None and got.place.kind != "country":
                         return got
         return None
+
     def on_a_side(mm: Mention) -> bool:
         p = mm.place
         if p.country_code != "AF":
@@ -898,7 +901,7 @@ def _named(m: re.Match) -> tuple[str | None, str | None, int]:
 
 
 def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int, t1: int, clause_lo: int,
-                   exercise: bool = False, dest: bool = False) -> Mention | None:
+                   exercise: bool = False, dest: bool = False, fallback: Mention | None = None) -> Mention | None:
     """A place the gazetteer lacks, named as the object of the verb ("captured the village of Momirak", "seized a
     stronghold in Tora Bora", "Yumgan district has fallen", drills "at the Harb-Maidon range", "на полигоне «Харбмайдон»"):
     the name as written, the kind from the noun, and the district / province / country of the nearest resolved
@@ -962,7 +965,7 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
     known = [mm for mm in sent.places if mm.start - sent.start <= a < mm.end - sent.start and not mm.is_country]
     if known:  # the gazetteer knows it (a destination or post named with its noun is still the movement's place)
         return known[0] if dest and known[0].in_region and not art.is_reference(known[0]) else None
-    ctx = _nearest_resolved(art, sent, a)
+    ctx = _nearest_resolved(art, sent, a) or fallback  # (fallback: the country the event is told in)
     if ctx is None:
         return None
     kind = "place"
