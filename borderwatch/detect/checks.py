@@ -304,6 +304,12 @@ def aircraft(f: Frame) -> bool:
     return bool(f.lex.v("aircraft").search(f.s, f.lo, f.hi))
 
 
+def equipment(f: Frame) -> bool:
+    """Turkmenistan moved tanks and heavy artillery to the border town of Serhetabat. — Heavy weapons or military
+    vehicles near the trigger: a build-up told by its equipment."""
+    return bool(f.lex.v("equipment").search(f.s, f.lo, f.hi))
+
+
 def fighting(f: Frame) -> bool:
     """Residents fled into Tajikistan as fighting reached the district. — Security wording in the sentence."""
     return bool(f.lex.v("security").search(f.s))
@@ -413,7 +419,7 @@ def share_before(f: Frame) -> bool:
 
 # checks run in this order; "placeish" / "named_place" are decided with the places (see engine._places_for)
 NEEDS: dict[str, Callable[[Frame], bool]] = {
-    "personnel": personnel, "civilians": civilians, "aircraft": aircraft, "fighting": fighting, "military": military, "abroad": abroad,
+    "personnel": personnel, "civilians": civilians, "aircraft": aircraft, "equipment": equipment, "fighting": fighting, "military": military, "abroad": abroad,
     "abroad_any": abroad_any, "local": local, "region": region, "holder": holder, "group_before": group_before,
     "placeish": placeish, "named_place": named_place, "share_before": share_before,
 }

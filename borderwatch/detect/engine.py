@@ -599,7 +599,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
                 back = _context_place(art, sent, back_only=True)
                 if back is not None:
                     chosen, from_context = [back], True
-        chosen = [_located_facility(sent, lex, mm) for mm in chosen]
+        chosen = [_finer_locality(art, sent, lex, _located_facility(sent, lex, mm)) for mm in chosen]
         if not chosen and (definite := lex.cue("definite_place_after")) is not None and definite.match(s, t1):
             back = _antecedent(art, sent)  # "fled the airport", "withdrew to the city": the one named before
             if back is not None:
@@ -739,6 +739,8 @@ def _ref_mentions(art: _Article, sent: _Sentence) -> set[int]:
             ref = art.is_reference(mm) or _is_reference(lex, s, a)
             if not ref and npa is not None and npa.match(s, mm.end - sent.start):
                 ref = True
+            if not ref and _river_here(lex, s, a):
+                ref = True
             if not ref and prev is not None and id(prev) in out and sep is not None \
                     and sep.match(s[prev.end - sent.start:a]):
                 ref = True  # "from Faizabad and Baharak": the second is as much an origin as the first
@@ -749,13 +751,20 @@ def _ref_mentions(art: _Article, sent: _Sentence) -> set[int]:
     return sent.memo("refs", compute)
 
 
+def _river_here(lex: Lexicon, s: str, a: int) -> bool:
+    """"переправлялись через Пяндж", "waded across the Panj": a border river that is also a town's name, after a
+    word that makes it the river crossed, is not the town."""
+    river, before = lex.cue("river_name"), lex.cue("river_before")
+    return bool(river is not None and before is not None and river.match(s, a) and before.search(s[max(0, a - 25):a]))
+
+
 def _not_place_here(art: _Article, lex: Lexicon, s: str, sent: _Sentence, mm: Mention) -> bool:
     if id(mm) not in _ref_mentions(art, sent):
         return False
     # a destination or route after the verb is still the place of a movement ("to Imam Sahib", "via the X crossing")
     a = mm.start - sent.start
     npa = lex.cue("not_place_after")
-    if art.is_reference(mm) or (npa is not None and npa.match(s, mm.end - sent.start)):
+    if art.is_reference(mm) or (npa is not None and npa.match(s, mm.end - sent.start)) or _river_here(lex, s, a):
         return True
     pre = s[max(0, a - 30):a]
     dest, route = lex.cue("dest_before"), lex.cue("route_before")
@@ -870,6 +879,32 @@ def _antecedent(art: _Article, sent: _Sentence, back: int = 3) -> Mention | None
         if here:
             return here[-1]
     return None
+
+
+def _finer_locality(art: _Article, sent: _Sentence, lex: Lexicon, mm: Mention) -> Mention:
+    """"в местности Кавоки района Шамсиддин Шохин", "near the village of X in Y district": a locality named right
+    before the district that locates it is where the movement happened (kept as written, in that district)."""
+    rx = lex.cue("locality_of")
+    a = mm.start - sent.start
+    if rx is None or a < 0 or mm.place.kind != "district":
+        return mm
+    m = rx.search(sent.text, max(0, a - 80), a)
+    if m is None or m.end() != a:
+        return mm
+    name = m.group("n")
+    words = re.split(r"[- ]", name)
+    npw = lex.cue("not_place_word")
+    if npw is not None and any(npw.match(w) for w in words):
+        return mm
+    from borderwatch.gazetteer import Place
+    p = mm.place
+    prov = art.places.province_of(p)
+    return Mention(sent.start + m.start("n"), sent.start + m.end("n"), Place(
+        id=f"unresolved:{name}", name=latin_name(name), kind="village", country=p.country,
+        country_code=p.country_code, district=p.name, province=p.province,
+        lat=prov.lat if prov else p.lat, lon=prov.lon if prov else p.lon,
+        precision="province" if prov and prov.lat is not None else "district", as_written=name,
+        province_id=p.province_id, district_id=p.id))
 
 
 def _located_facility(sent: _Sentence, lex: Lexicon, mm: Mention) -> Mention:

@@ -69,6 +69,8 @@ VOCABS: dict[str, str] = {
     "personnel": "armed personnel: soldiers, troops, border guards, militants, reservists… (frame need 'personnel', counts)",
     "pronouns": "pronouns that stand for personnel in a frame ('they', 'of them')",
     "civilians": "civilians, refugees, families (frame need 'civilians', refugee counts)",
+    "equipment": "heavy weapons and military vehicles: tanks, armour, artillery (frame need 'equipment': equipment moved "
+                 "to the border is a build-up)",
     "aircraft": "military aircraft: planes, helicopters, jets (frame need 'aircraft': military aircraft landing abroad)",
     "place_type": "nouns of places: district, town, border crossing, base… (need 'placeish', local withdrawals)",
     "military": "military context words, for ambiguous triggers such as 'exercise' (need 'military')",
@@ -142,6 +144,10 @@ CUES: dict[str, str] = {
     "unknown_range": "a training ground named near a drill: groups n/noun, n2/noun2, n3/noun3, n4/noun4 (a second one: nb, nb4)",
     "unknown_dest": "where troops went or stand, named with a place noun the gazetteer may lack ('to the town of X', "
                     "'at X airport', 'на заставе «X»'): groups n/noun or n2/noun2",
+    "locality_of": "a locality named right before the district that locates it ('в местности X района', 'the village of "
+                   "X in'): group n",
+    "river_name": "border rivers that are also towns' names ('Panj', 'Пяндж'): the river after river_before",
+    "river_before": "words before a river name that make it the river crossed ('across the', 'через')",
     "definite_place_after": "a definite place noun right after a movement verb ('fled the airport', 'withdrew to the "
                             "city'): the place named before it",
     "facility_in": "an airport or base named after another place and located by the town after it ('Khanabad airport "
@@ -181,7 +187,7 @@ ACTORS: dict[str, str] = {
 }
 
 # what a frame may need; each is a named function in .checks (the loader checks the names against it)
-NEED_NAMES = frozenset({"personnel", "civilians", "aircraft", "fighting", "military", "abroad", "abroad_any", "local", "region",
+NEED_NAMES = frozenset({"personnel", "civilians", "aircraft", "equipment", "fighting", "military", "abroad", "abroad_any", "local", "region",
                         "holder", "group_before", "placeish", "named_place", "share_before"})
 
 _TABLES = {"language", "vocab", "cues", "frame", "place_kinds", "numbers", "actors"}
