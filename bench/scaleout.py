@@ -13,6 +13,11 @@ Measured, ``--repeat`` times each, every feed made due before each measurement:
 * **two passes at once**: the same in two processes started together; the wall time of each and of both, and
   the requests counted at the server: every feed exactly once between them.
 
+Each pass also reports its CPU seconds and where its time went (``phases``: seconds in ``sync_feeds``,
+``claim_owners``, ``claim_feeds`` with the number of calls and when the first began, the whole of ``poll_feeds``,
+recording the outcomes); the server reports, per pass (told apart by User-Agent), when its first request came
+and its last answer went, counted from the first pass's start, and the requests per second over the measurement.
+
     python -m bench.scaleout [--feeds 2000] [--hosts 50] [--delay 0.2] [--concurrency 64] [--repeat 3]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
@@ -42,6 +47,7 @@ def _serve(conn, hosts: int, feeds: int, delay: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     lock = threading.Lock()
     hits: Counter[str] = Counter()
+    by_agent: dict[str, list[float]] = {}  # User-Agent (one per pass) -> [first, last answer sent, requests]
     inflight: Counter[int] = Counter()
     peak: Counter[int] = Counter()
 
@@ -53,8 +59,11 @@ def _serve(conn, hosts: int, feeds: int, delay: float) -> None:
                 pass
 
             def do_GET(self) -> None:
+                agent = self.headers.get("User-Agent", "")
                 with lock:
                     hits[f"{host}{self.path}"] += 1
+                    seen = by_agent.setdefault(agent, [time.time(), 0.0, 0])
+                    seen[2] += 1
                     inflight[host] += 1
                     peak[host] = max(peak[host], inflight[host])
                 try:
@@ -62,6 +71,7 @@ def _serve(conn, hosts: int, feeds: int, delay: float) -> None:
                 finally:
                     with lock:
                         inflight[host] -= 1  # answered now: what the client waits for next is another request
+                        by_agent[agent][1] = time.time()
                 etag = '"' + self.path.rsplit("/", 1)[1] + '"'
                 if self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
@@ -103,45 +113,78 @@ def _serve(conn, hosts: int, feeds: int, delay: float) -> None:
         if cmd == "stop":
             break
         with lock:
+            first = min((v[0] for v in by_agent.values()), default=0.0)
+            last = max((v[1] for v in by_agent.values()), default=0.0)
             conn.send({"requests": sum(hits.values()), "feeds_asked": len(hits),
+                       "requests_per_second": round(sum(hits.values()) / max(last - first, 1e-9), 1),
+                       "at_server": {a.rsplit(" ", 1)[-1]: {"first": v[0], "last": v[1], "requests": v[2]}
+                                     for a, v in sorted(by_agent.items())},
                        "asked_twice": sum(1 for n in hits.values() if n > 1),
                        "max_in_flight_per_host": max(peak.values(), default=0)})
             if cmd == "reset":
                 hits.clear()
                 peak.clear()
+                by_agent.clear()
     for srv in servers:
         srv.shutdown()
 
 
-def _config(db_url: str, urls: list[str], concurrency: int):
+def _config(db_url: str, urls: list[str], concurrency: int, agent: str = "bench"):
     from borderwatch.config import load_config
 
     return load_config(None, env={}, overrides={
         "database_url": db_url,
         "feeds": [{"name": f"feed {i}", "url": u} for i, u in enumerate(urls)],
-        "network": {"concurrency": concurrency, "per_host": 2, "timeout": 15, "deadline": 60},
+        "network": {"concurrency": concurrency, "per_host": 2, "timeout": 15, "deadline": 60,
+                    "user_agent": f"borderwatch-bench {agent}"},
     })
 
 
-def _pass(db_url: str, urls: list[str], concurrency: int, barrier, results) -> None:
-    """Child process: one pass's feed stage, started when every pass is ready."""
+def _timed(phases: dict, name: str, fn, started: list[float]):
+    """``fn`` timed into ``phases[name]``: [calls, seconds inside, first call's start from the pass's start]."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            row = phases.setdefault(name, [0, 0.0, round(t - started[0], 3)])
+            row[0] += 1
+            row[1] += time.perf_counter() - t
+    return wrapper
+
+
+def _pass(db_url: str, urls: list[str], concurrency: int, barrier, results, agent: str) -> None:
+    """Child process: one pass's feed stage, started when every pass is ready. Where its time goes: each store
+    call it makes (calls, seconds, first call's start), fetching, recording the outcomes."""
+    from borderwatch import stages
     from borderwatch.models import store
     from borderwatch.models.db import Database
-    from borderwatch.stages import poll_feeds
 
-    config = _config(db_url, urls, concurrency)
+    config = _config(db_url, urls, concurrency, agent)
     db = Database(db_url, migrate=False)
-    owner = uuid.uuid4().hex
+    owner = stages.pass_owner()
+    phases: dict[str, list] = {}
+    started = [0.0]
+    for name in ("sync_feeds", "claim_owners", "claim_feeds"):
+        setattr(store, name, _timed(phases, name, getattr(store, name), started))
     barrier.wait()
-    started, cpu = time.perf_counter(), time.process_time()
-    outcomes, _feeds, _skipped = poll_feeds(config, db, owner)
+    started[0], cpu, wall_start = time.perf_counter(), time.process_time(), time.time()
+    outcomes, _feeds, _skipped = stages.poll_feeds(config, db, owner)
+    polled = time.perf_counter()
     with db.session() as s:  # as the flow's select-new-entries records them
         _polled = store.load_feeds(s, (o.feed_id for o in outcomes))  # held: the identity map is weak
         for outcome in outcomes:
             store.record_feed_outcome(s, outcome, 0, config.poll_policy, config.delivery.feed_failure_threshold)
-    results.put({"feeds": len(outcomes), "not_modified": sum(o.status == 304 for o in outcomes),
-                 "failed": sum(not o.ok for o in outcomes), "seconds": round(time.perf_counter() - started, 2),
-                 "cpu_seconds": round(time.process_time() - cpu, 2)})
+    done = time.perf_counter()
+    calls = {k: {"calls": v[0], "seconds": round(v[1], 3), "first_at": v[2]} for k, v in phases.items()}
+    results.put({"pass": agent, "started": wall_start, "feeds": len(outcomes),
+                 "not_modified": sum(o.status == 304 for o in outcomes), "failed": sum(not o.ok for o in outcomes),
+                 "seconds": round(done - started[0], 2), "cpu_seconds": round(time.process_time() - cpu, 2),
+                 "phases": {**calls, "poll_feeds": round(polled - started[0], 3),
+                            "record_outcomes": round(done - polled, 3)}})
     db.dispose()
 
 
@@ -159,7 +202,8 @@ def _make_due(db_url: str) -> None:
 
 def _passes(ctx, n: int, db_url: str, urls: list[str], concurrency: int) -> tuple[list[dict], float]:
     barrier, results = ctx.Barrier(n + 1), ctx.Queue()
-    procs = [ctx.Process(target=_pass, args=(db_url, urls, concurrency, barrier, results)) for _ in range(n)]
+    procs = [ctx.Process(target=_pass, args=(db_url, urls, concurrency, barrier, results, f"pass{i + 1}"))
+             for i in range(n)]
     for p in procs:
         p.start()
     barrier.wait()
@@ -211,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
                 passes, wall = _passes(ctx, n, db_url, urls, args.concurrency)
                 conn.send("stats")
                 server = conn.recv()
+                t0 = min(p.pop("started") for p in passes)  # the server's times from the first pass's start
+                for seen in server["at_server"].values():
+                    seen["first"], seen["last"] = round(seen["first"] - t0, 2), round(seen["last"] - t0, 2)
                 row = {"passes": n, "wall_seconds": round(wall, 2), "each": passes, **server}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
@@ -220,10 +267,22 @@ def main(argv: list[str] | None = None) -> int:
         with admin.connect() as c:
             c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    one = [r["wall_seconds"] for r in rows if r["passes"] == 1]
-    two = [r["wall_seconds"] for r in rows if r["passes"] == 2]
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; one pass: {min(one):.1f}-{max(one):.1f} s; two passes at once: {min(two):.1f}-{max(two):.1f} s; "
-          f"requests per measurement: {sorted({r['requests'] for r in rows})}, asked twice: "
+    one = [r for r in rows if r["passes"] == 1]
+    two = [r for r in rows if r["passes"] == 2]
+
+    def span(values) -> str:
+        values = list(values)
+        return f"{min(values):.2f}-{max(values):.2f}" if values else "-"
+
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"one pass: {span(r['wall_seconds'] for r in one)} s, "
+          f"CPU {span(p['cpu_seconds'] for r in one for p in r['each'])} s, "
+          f"{span(r['requests_per_second'] for r in one)} requests/s at the server")
+    print(f"two passes at once: {span(r['wall_seconds'] for r in two)} s (the slower), CPU each "
+          f"{span(p['cpu_seconds'] for r in two for p in r['each'])} s, "
+          f"{span(r['requests_per_second'] for r in two)} requests/s at the server; of one pass's time in the same "
+          f"repeat: {span(b['wall_seconds'] / a['wall_seconds'] for a, b in zip(one, two, strict=True))}")
+    print(f"requests per measurement: {sorted({r['requests'] for r in rows})}, asked twice: "
           f"{sorted({r['asked_twice'] for r in rows})}, most in flight on one host: "
           f"{max(r['max_in_flight_per_host'] for r in rows)}")
     return 0

@@ -39,13 +39,16 @@ async def fetch_feeds(config: Config, requests: Sequence[FeedRequest], trusted_u
 
 
 async def fetch_claimed_feeds(config: Config, claim: Callable[[int], tuple[list[list[FeedRequest]], bool]],
-                              trusted_urls: Sequence[str]) -> list[FeedOutcome]:
+                              trusted_urls: Sequence[str], *, retry: float = 0.05) -> list[FeedOutcome]:
     """Fetch feeds as this pass claims them, a host at a time, keeping ``concurrency // per_host`` hosts busy.
 
     ``claim(n)`` (called in a thread: it talks to the database) returns the feeds of up to ``n`` more hosts,
-    grouped by host, and whether due feeds may be left unclaimed (another pass is claiming them this very
-    moment: ask again shortly). Each host's feeds are fetched concurrently within ``per_host``; when a host
-    is done, another is claimed. Returns every outcome, in the order the hosts finished."""
+    grouped by host, and whether due feeds may be left unclaimed (another pass may be claiming them this very
+    moment). Each host's feeds are fetched concurrently within ``per_host``; when a host is done, another is
+    claimed. While slots are free and feeds may remain, this pass asks again every ``retry`` seconds rather
+    than when one of its hosts is done: a pass that started with the rows another was claiming locked (Postgres
+    skips them) would otherwise sit on its free slots for a whole host's fetching, while those hosts wait.
+    Returns every outcome, in the order the hosts finished."""
     slots = max(1, config.network.concurrency // config.network.per_host)
     outcomes: list[FeedOutcome] = []
     async with Fetcher(config.network) as fetcher:
@@ -55,21 +58,19 @@ async def fetch_claimed_feeds(config: Config, claim: Callable[[int], tuple[list[
             return list(await asyncio.gather(*(_fetch_feed(fetcher, r, config) for r in requests)))
 
         active: set[asyncio.Task] = set()
-        exhausted = False
+        more = True  # due feeds may remain unclaimed
         while True:
-            if not exhausted and len(active) < slots:
+            if more and len(active) < slots:
                 groups, more = await asyncio.to_thread(claim, slots - len(active))
                 active.update(asyncio.create_task(host(g)) for g in groups if g)
-                if not groups and not more:
-                    exhausted = True
-                elif not groups and not active:
-                    await asyncio.sleep(0.05)  # another pass holds the rows a moment: ask again
-                    continue
+            if not active and not more:
+                return outcomes
+            # free slots and feeds perhaps left: ask again shortly, or as soon as a host is done
+            wait = retry if more and len(active) < slots else None
             if not active:
-                if exhausted:
-                    return outcomes
+                await asyncio.sleep(wait)
                 continue
-            done, active = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+            done, active = await asyncio.wait(active, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for finished in done:
                 outcomes += finished.result()
 

@@ -186,3 +186,57 @@ def test_two_runs_at_once_poll_every_feed_exactly_once(prefect_api_env, pg_url, 
     assert sum(s["feeds_fetched"] for s in summaries) == hosts * per_host
     assert max(peak.values()) <= 2  # per-host politeness across both runs: a host is polled by one run at a time
     print(f"\nfeeds polled per run: {[s['feeds_fetched'] for s in summaries]}")
+
+
+@pytest.mark.postgres
+def test_a_pass_that_found_hosts_locked_takes_them_once_free_not_after_its_own_hosts(pg_url):
+    """A pass that starts while another pass holds some hosts' rows (Postgres: skipped, not waited for) asks
+    again shortly while it has free slots: those hosts are polled as soon as they are free, not when one of its
+    first hosts is done (two passes at once took as long as one: the second sat on its free slots)."""
+    from borderwatch import stages
+    from borderwatch.config import load_config
+
+    answer_after, lock_for = 4.0, 1.5
+    asked: dict[int, float] = {}
+    rss = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+
+    def feed(host: int):
+        def handler(h):
+            asked[host] = time.monotonic()
+            slow(answer_after, static(rss))(h)
+        return handler
+
+    db = Database(pg_url)
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(ScriptedServer(f"127.0.0.{h + 1}")) for h in range(4)]
+        for h, srv in enumerate(servers):
+            srv.routes["/feed.xml"] = feed(h)
+        config = load_config(None, env={}, overrides={
+            "database_url": pg_url,
+            "feeds": [{"name": f"h{h}", "url": s.url("/feed.xml")} for h, s in enumerate(servers)],
+            "network": {"concurrency": 4, "per_host": 1, "timeout": 10, "deadline": 10}})  # 4 hosts at a time
+        with db.session() as s:
+            held = [f.id for f in store.sync_feeds(s, config.feeds)][2:]  # hosts 2 and 3
+        holding, done = threading.Event(), threading.Event()
+
+        def other_pass():  # locks two hosts' rows as a pass claiming them does, then lets them go
+            with db.session() as s:
+                s.execute(select(Feed.id).where(Feed.id.in_(held)).with_for_update())
+                holding.set()
+                time.sleep(lock_for)
+                s.rollback()
+                done.set()
+
+        t = threading.Thread(target=other_pass)
+        t.start()
+        assert holding.wait(10)
+        started = time.monotonic()
+        outcomes, _feeds, left = stages.poll_feeds(config, db, stages.pass_owner())
+        t.join()
+    db.dispose()
+    assert sorted(o.status for o in outcomes) == [200] * 4 and left == 0
+    assert all(servers[h].hits == {"/feed.xml": 1} for h in range(4))
+    since = {h: round(asked[h] - started, 2) for h in asked}
+    assert since[0] < lock_for and since[1] < lock_for, since  # the free hosts at once: the lock not waited for
+    # the held hosts once they were free, long before the first hosts answered (then it asked again before)
+    assert lock_for <= since[2] < answer_after - 1 and lock_for <= since[3] < answer_after - 1, since
