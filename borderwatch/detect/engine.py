@@ -42,6 +42,7 @@ from .places import (
     latin_name,
     lookup_name,
     may_name_region_place,
+    seat_of,
 )
 from .sentences import split_sentences
 from .types import ALERT_KINDS, Detection, EventMention
@@ -294,7 +295,7 @@ class _Article:
                 spans[-1] = (spans[-1][0], b)
             else:
                 spans.append((a, b))
-        self.places = PlaceIndex(article_places(combined, spans) if spans else [])
+        self.places = PlaceIndex(_seats(self.sentences, article_places(combined, spans) if spans else []))
         self._actor_cache: dict[int, list[tuple[int, str]]] = {}
         self._by_start = {st.start: st for st in self.sentences}
         self.place_freq: dict[str, int] = {}
@@ -516,6 +517,57 @@ _STATE_FORCES = {"TJ": "Tajik forces", "UZ": "Uzbek forces", "TM": "Turkmen forc
                  "KZ": "Kazakh forces", "RU": "Russian forces"}
 
 
+def _seats(sentences: list[_Sentence], mentions: list[Mention]) -> list[Mention]:
+    """"the centre of Baghlan province", "مرکز ولایات بغلان، بدخشان و فراه", "Baghlan's capital": the province
+    stands for its seat (and so does each province listed right after the first)."""
+    out = list(mentions)
+    k = 0
+    for sent in sentences:
+        lex = sent.lex
+        before, after, gap = lex.cue("seat_before"), lex.cue("seat_after"), lex.cue("list_gap")
+        if before is None and after is None:
+            continue
+        while k < len(out) and out[k].start < sent.start:
+            k += 1
+        prev: Mention | None = None
+        j = k
+        while j < len(out) and out[j].start < sent.end:
+            mm = out[j]
+            s, a, b = sent.text, mm.start - sent.start, mm.end - sent.start
+            listed = prev is not None and (a - (prev.end - sent.start)) <= 25 and gap is not None \
+                and gap.search(s, prev.end - sent.start, a) is not None
+            if mm.place.kind == "province" and (listed or (before is not None and before.search(s[max(0, a - 60):a]))
+                                                or (after is not None and after.match(s, b))):
+                seat = seat_of(mm.place)
+                if seat is not None:
+                    out[j] = mm = Mention(mm.start, mm.end, seat)
+                    prev = mm
+                    j += 1
+                    continue
+            prev = None
+            j += 1
+    return out
+
+
+def _as_seat(lex: Lexicon, s: str, offset: int, mm: Mention) -> Mention:
+    """"The Taliban captured Kunduz": an event's place that is a province named like its seat, with no province
+    noun beside the name, is the city ("Kunduz province", "ولایت کندز" stay the province)."""
+    if mm.place.kind != "province" or mm.start < 0:
+        return mm
+    seat = seat_of(mm.place)
+    word = lex.cue("province_word")
+    if seat is None or word is None or _squash(seat.name) != _squash(mm.place.name):
+        return mm
+    a, b = mm.start - offset, mm.end - offset
+    if word.search(s[max(0, a - 14):a]) or word.search(s[b:b + 14]):
+        return mm
+    return Mention(mm.start, mm.end, seat)
+
+
+def _squash(name: str) -> str:
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
 class _Ctx:
     """Per-article state shared by the rule checks."""
 
@@ -613,6 +665,8 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             if ctx_place is not None:
                 chosen = [ctx_place]
                 from_context = True
+
+    chosen = [_as_seat(lex, s, sent.start, mm) for mm in chosen]
 
     # ---------------------------------------------------------------- actors, subtype by actor
     actors = [(p - sent.start, n) for p, n in art.actors_in(sent.start, sent.end)]

@@ -180,6 +180,18 @@ def border_provinces(cc: str) -> frozenset[str]:
                      if p.kind == "crossing" and p.id.startswith(cc + "-") and p.province_id)
 
 
+def seat_of(p: Place) -> Place | None:
+    """The seat of an Afghan province ("the centre of Baghlan province" → Pul-e Khumri): in the OCHA/AGCHO codes
+    the gazetteer uses, district ``<province>01`` is the provincial centre. None for other places."""
+    gz = _gazetteer()
+    if gz is None or p.kind != "province" or p.country_code != "AF" or not p.province_id:
+        return None
+    seat = gz.get(p.province_id + "01")
+    if seat is None or seat.province_id != p.province_id:
+        return None
+    return _as_written(seat, p.as_written) if p.as_written else seat
+
+
 class PlaceIndex:
     """Place mentions of one article, looked up by character range."""
 

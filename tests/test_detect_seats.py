@@ -1,0 +1,41 @@
+"""A province that stands for its seat: "the centre of Baghlan province" is Pul-e Khumri, "captured Kunduz" is the
+city of Kunduz; "Kunduz province" and a district "in Kunduz" keep the province. Sentences written for this project.
+"""
+
+import pytest
+
+from borderwatch.detect import detect
+
+
+def _places(text: str) -> set[tuple[str, str]]:
+    return {(e.place.name, e.place.kind) for e in detect(text, published="2021-07-05").events
+            if e.kind in ("territorial", "troop_movement") and e.place}
+
+
+@pytest.mark.parametrize("text, place", [
+    ("The Taliban captured the centre of Baghlan province on Monday.", ("Pul-e-Khumri", "district")),
+    ("Taliban fighters took Baghlan's capital overnight.", ("Pul-e-Khumri", "district")),
+    ("Талибы захватили административный центр провинции Баглан.", ("Pul-e-Khumri", "district")),
+    ("طالبان مرکز ولایت بغلان را تصرف کردند.", ("Pul-e-Khumri", "district")),
+    # a list after the seat word: each province stands for its seat
+    ("طالبان مراکز ولایات بغلان، تخار و فراه را تصرف کردند.", ("Taloqan", "district")),
+    # named like its seat, with no province noun beside it: the city
+    ("The Taliban have captured Kunduz after two days of fighting.", ("Kunduz", "district")),
+])
+def test_the_province_stands_for_its_seat(text, place):
+    assert place in _places(text)
+
+
+@pytest.mark.parametrize("text, place, not_seat", [
+    ("The Taliban captured most of Baghlan province on Monday.", ("Baghlan", "province"), "Pul-e-Khumri"),
+    ("The Taliban captured Kunduz province after two days of fighting.", ("Kunduz", "province"), "Kunduz"),
+    ("طالبان ولایت کندز را تصرف کردند.", ("Kunduz", "province"), "Kunduz"),
+    # "district center of Badghis": the district's own centre, in the province
+    ("They captured the Qadis district center of Badghis last night.", ("Qadis", "district"), "Qala-e-Naw"),
+    # a district located "in Kunduz": Kunduz locates it, it is not a second place
+    ("The Taliban seized Dasht-e-Archi in Kunduz on Sunday.", ("Dasht-e Archi", "district"), "Kunduz"),
+])
+def test_the_province_stays_a_province_or_locates_a_district(text, place, not_seat):
+    got = _places(text)
+    assert place in got
+    assert (not_seat, "district") not in got
