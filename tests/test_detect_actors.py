@@ -77,3 +77,26 @@ def test_a_retake_told_as_done_is_one():
 ])
 def test_equipment_seized_is_not_territory(text):
     assert not [e for e in detect(text, published="2021-07-05").events if e.kind == "territorial"]
+
+
+@pytest.mark.parametrize("text, subtype, actor", [
+    # after a movement verb, "to" is where the troops went, not an agent
+    ("The coalition dispatched American troops to Kunduz to help Afghan forces hold the city.", "deployed",
+     "US/NATO forces"),
+    # a relative clause on the destination ("…, where the Taliban are active") holds no actor of the deployment
+    ("London announced the deployment of 500 more troops to Helmand, where the Taliban are most active.",
+     "deployed", None),
+])
+def test_a_movement_verb_takes_no_agent_from_its_destination(text, subtype, actor):
+    assert _first_actor(text, subtype) == actor
+
+
+def test_soldiers_coming_back_to_serve_the_people_are_not_refugees():
+    text = ("He said 900 soldiers who had retreated to the neighbouring country are reporting back, adding that those "
+            "who crossed into Tajikistan are returning to serve the people of Badakhshan.")
+    assert "refugees_crossing" not in {e.subtype for e in detect(text, published="2021-07-05").events}
+
+
+def test_families_fleeing_across_the_border_are_refugees():
+    text = "Hundreds of families fled the fighting across the river into Tajikistan on Sunday."
+    assert "refugees_crossing" in {e.subtype for e in detect(text, published="2021-07-05").events}

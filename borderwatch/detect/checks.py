@@ -293,9 +293,11 @@ def personnel(f: Frame) -> bool:
 
 
 def civilians(f: Frame) -> bool:
-    """Families fled the fighting across the river into Tajikistan. — Civilians near the trigger, no forces."""
-    win = f.s[f.lo:f.hi]
-    return bool(f.lex.v("civilians").search(win)) and not f.sent.personnel().search(win)
+    """Families fled the fighting across the river into Tajikistan. — Civilians near the trigger, no forces: the
+    civilians are the ones who move, before the trigger or right after it ("an influx of refugees"), not people
+    named further on ("those who crossed are coming back to serve the people")."""
+    win = f.s[f.lo:min(f.hi, f.t1 + 30)]
+    return bool(f.lex.v("civilians").search(win)) and not f.sent.personnel().search(f.s[f.lo:f.hi])
 
 
 def aircraft(f: Frame) -> bool:

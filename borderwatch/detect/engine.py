@@ -471,8 +471,15 @@ def _drop_containers(cands: list[Mention]) -> list[Mention]:
     return uniq
 
 
-def _subject_actor(lex: Lexicon, actors: list[tuple[int, str]], s: str, t0: int, t1: int, clause_lo: int) -> str | None:
+def _subject_actor(lex: Lexicon, actors: list[tuple[int, str]], s: str, t0: int, t1: int, clause_lo: int,
+                   movement: bool = False) -> str | None:
     agent = lex.cue("agent_after")
+    if movement and agent is not None:
+        # "dispatched troops to Kunduz to help Afghan forces": after a movement verb "to" is where they went; an
+        # agent follows only a passive one ("were sent by Moscow")
+        pb = lex.cue("passive_before")
+        if not (pb is not None and pb.search(s[max(0, t0 - 30):t0])):
+            agent = None
     if agent is not None:
         # the agent after the trigger, or after the trigger's own last word ("collapsed | to the Taliban")
         passive = lex.cue("passive_trigger")
@@ -672,7 +679,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     actors = [(p - sent.start, n) for p, n in art.actors_in(sent.start, sent.end)]
     f_hi = _frame_end(lex, s, t1, hi)
     clause_actors = [(p, n) for p, n in actors if lo <= p < f_hi] or [(p, n) for p, n in actors if p < f_hi]
-    subj = _subject_actor(lex, actors, s, t0, t1, clause_lo)
+    subj = _subject_actor(lex, actors, s, t0, t1, clause_lo, movement=kind == "troop_movement")
     admitted = _admitted(lex, actors, s, t0, t1, f_hi) if kind == "troop_movement" else None
     if admitted is not None:
         subj, hosts = admitted
