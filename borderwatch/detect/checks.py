@@ -52,18 +52,15 @@ class Frame:
     dest_cc: str | None = None
     passed: list[str] = field(default_factory=list)
     vetoed_as: str | None = None  # "modal" / "repelled": kept as a non-alert kind
+    # read by nearly every check: plain attributes rather than properties
+    lex: Lexicon = field(init=False)  # the sentence's language
+    s: str = field(init=False)  # the sentence's text
+    kind: str = field(init=False)  # the rule's kind
 
-    @property
-    def lex(self) -> Lexicon:
-        return self.sent.lex
-
-    @property
-    def s(self) -> str:
-        return self.sent.text
-
-    @property
-    def kind(self) -> str:
-        return self.rule.kind
+    def __post_init__(self) -> None:
+        self.lex = self.sent.lex
+        self.s = self.sent.text
+        self.kind = self.rule.kind
 
     @property
     def low(self) -> str | None:

@@ -28,7 +28,7 @@ from . import checks
 from .actors import AFGHAN_GOV, FOREIGN_WITHDRAWING, NON_STATE, STATE_ACTORS, TALIBAN, find_actors, unique
 from .dates import event_date, parse_published, years_in
 from .langid import has_non_latin, routing, script_of
-from .lexicon import Lexicon, Rule, load_languages, search_lower, spans_lower, twin_of
+from .lexicon import Lexicon, Rule, first_lower, load_languages, search_lower, spans_lower, twin_of
 from .numbers import find_count
 from .places import (
     REGION_CC,
@@ -68,7 +68,7 @@ class _Features:
     word_bits: dict[str, int]  # vocabulary -> bit of its single-word terms
     gate_bits: dict[str, int]  # vocabulary -> bit of the first words of its phrases / regex entries
     cue_bits: dict[str, int]  # cue -> bit of the words one of which it needs
-    rule_bits: tuple[tuple[str, int], ...]
+    rule_bits: tuple[tuple[Rule, int], ...]  # in the language file's order
     lang: str = ""
     rule_mask: int = 0  # union of the rule bits
 
@@ -102,7 +102,7 @@ def _features(lang: str) -> _Features:
             bit <<= 1
     rule_bits = []
     for rule in lex.rules:
-        rule_bits.append((rule.name, bit))
+        rule_bits.append((rule, bit))
         sets.append((bit, rule.stems or StemSet()))
         part_mask |= bit
         bit <<= 1
@@ -113,17 +113,18 @@ def _features(lang: str) -> _Features:
                      tuple(rule_bits), lex.lang, rule_mask)
 
 
-_RULES_BY_BITS: dict[tuple[str, int], frozenset[str]] = {}
+_RULES_BY_BITS: dict[tuple[str, int], tuple[Rule, ...]] = {}
 
 
-def _rules_of(feats: _Features, bits: int) -> frozenset[str]:
-    """The frames whose trigger words a sentence with feature ``bits`` holds (one set per distinct combination)."""
+def _rules_of(feats: _Features, bits: int) -> tuple[Rule, ...]:
+    """The frames whose trigger words a sentence with feature ``bits`` holds, in the language file's order (one
+    tuple per distinct combination)."""
     key = (feats.lang, bits & feats.rule_mask)
     got = _RULES_BY_BITS.get(key)
     if got is None:
         if len(_RULES_BY_BITS) > 50_000:
             _RULES_BY_BITS.clear()
-        got = _RULES_BY_BITS[key] = frozenset(name for name, bit in feats.rule_bits if bits & bit)
+        got = _RULES_BY_BITS[key] = tuple(rule for rule, bit in feats.rule_bits if bits & bit)
     return got
 
 
@@ -147,7 +148,7 @@ class _Sentence:
     other: int = 0
     nonsec: int = 0
     places: list[Mention] = field(default_factory=list)
-    rules: set[str] = field(default_factory=set)  # frames whose trigger words occur
+    rules: tuple[Rule, ...] = ()  # frames whose trigger words occur, in the language file's order
     _memo: dict = field(default_factory=dict)
 
     def _bit_count(self, bit: int) -> int:
@@ -677,7 +678,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
 
     # ---------------------------------------------------------------- actors, subtype by actor
     actors = [(p - sent.start, n) for p, n in art.actors_in(sent.start, sent.end)]
-    f_hi = _frame_end(lex, s, t1, hi)
+    f_hi = _frame_end(lex, s, t1, hi, sent.lower())
     clause_actors = [(p, n) for p, n in actors if lo <= p < f_hi] or [(p, n) for p, n in actors if p < f_hi]
     subj = _subject_actor(lex, actors, s, t0, t1, clause_lo, movement=kind == "troop_movement")
     admitted = _admitted(lex, actors, s, t0, t1, f_hi) if kind == "troop_movement" else None
@@ -742,22 +743,23 @@ def _crossing_after(lex: Lexicon, s: str, pos: int) -> bool:
     return bool(rx is not None and rx.match(s[pos:pos + 20]))
 
 
-def _frame_end(lex: Lexicon, s: str, t1: int, hi: int) -> int:
-    """Where a trigger's frame ends for places, counts and actors: "put on alert | after fighting in X sent …"."""
+def _frame_end(lex: Lexicon, s: str, t1: int, hi: int, low: str | None = None) -> int:
+    """Where a trigger's frame ends for places, counts and actors: "put on alert | after fighting in X sent …".
+    ``low``: ``s`` lower-cased (same length), for the pattern's lower-case twin."""
     rx = lex.cue("place_stop")
     if rx is None:
         return hi
-    m = rx.search(s, t1, hi)
-    return m.start() if m else hi
+    m = first_lower(rx, s, low, t1, hi)
+    return m[0] if m else hi
 
 
-def _frame_start(lex: Lexicon, s: str, t0: int, clause_lo: int) -> int:
+def _frame_start(lex: Lexicon, s: str, t0: int, clause_lo: int, low: str | None = None) -> int:
     rx = lex.cue("place_stop")
     if rx is None:
         return clause_lo
     last = clause_lo
-    for m in rx.finditer(s, clause_lo, t0):
-        last = m.end()
+    for _, b in spans_lower(rx, twin_of(rx) if low is not None else None, s, low, clause_lo, t0):
+        last = b
     return last
 
 
@@ -839,8 +841,9 @@ def _movement_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: in
     """Where a movement happens: its destination / location after the verb, inside the verb's frame (not in an
     "after fighting in X" clause), else the location before it in the same clause; a crossing named with "via"
     / "through" / "at" wins; the sending capital or the speaker's town does not count."""
-    f_hi = _frame_end(lex, s, t1, len(s))
-    f_lo = _frame_start(lex, s, t0, clause_lo)
+    low = sent.lower()
+    f_hi = _frame_end(lex, s, t1, len(s), low)
+    f_lo = _frame_start(lex, s, t0, clause_lo, low)
     cands = [mm for mm in sent.places if mm.in_region and not _not_place_here(art, lex, s, sent, mm)]
     origin = lex.cue("origin_before")
     if subtype == "withdrawal" and origin is not None:  # "withdrew from X": the place they left is the event's
@@ -1010,7 +1013,7 @@ def _unknown_place(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t0: int
         if rx is None:
             return None
         # (from the trigger's last word on: a trigger may end with the preposition, "forced to land in")
-        m = rx.search(s, max(t0, t1 - 12), _frame_end(lex, s, t1, min(len(s), t1 + 150)))
+        m = rx.search(s, max(t0, t1 - 12), _frame_end(lex, s, t1, min(len(s), t1 + 150), sent.lower()))
         if m is None:
             m = next(reversed(list(rx.finditer(s, clause_lo, t0))), None)
         if m is None:
@@ -1636,9 +1639,7 @@ def detect(text: str, title: str | None = None, language: str | None = None,
         if sent.idx not in art.gated:
             continue
         low = sent.lower()
-        for rule in sent.lex.rules:
-            if rule.name not in sent.rules:
-                continue
+        for rule in sent.rules:
             for span in spans_lower(rule.trigger, _twin(rule), sent.text, low):
                 _apply_rule(ctx, sent, rule, span)
     alert = [e for e in ctx.events if e.kind in ALERT_KINDS]

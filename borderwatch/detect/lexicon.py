@@ -785,6 +785,31 @@ def spans_lower(pattern: re.Pattern, twin: tuple[re.Pattern, bool] | None, text:
     return out
 
 
+def first_lower(pattern: re.Pattern, text: str, low: str | None, pos: int = 0,
+                endpos: int | None = None) -> tuple[int, int] | None:
+    """The span of ``pattern.search(text, pos, endpos)`` (None when it finds nothing), with the lower-case twin
+    when ``low`` is given."""
+    if endpos is None:
+        endpos = len(text)
+    twin = twin_of(pattern) if low is not None else None
+    if twin is None:
+        m = pattern.search(text, pos, endpos)
+        return m.span() if m is not None else None
+    rx_, confirm = twin
+    if not confirm:
+        m = rx_.search(low, pos, endpos)
+        return m.span() if m is not None else None
+    while pos <= endpos:
+        m = rx_.search(low, pos, endpos)
+        if m is None:
+            return None
+        o = pattern.match(text, m.start(), endpos)
+        if o is not None:
+            return o.span()
+        pos = m.start() + 1
+    return None
+
+
 def search_lower(pattern: re.Pattern, text: str, low: str | None, pos: int = 0, endpos: int | None = None) -> bool:
     """``bool(pattern.search(text, pos, endpos))``, with the lower-case twin when ``low`` is given."""
     if endpos is None:

@@ -31,6 +31,9 @@ class _Words:
     count_re: re.Pattern
 
 
+_THOUSANDS_SPACES = "\u202f\u00a0"  # narrow and no-break space
+
+
 @lru_cache(maxsize=1)
 def _words() -> _Words:
     units: dict[str, int] = {}
@@ -47,7 +50,9 @@ def _words() -> _Words:
     scale = "|".join(re.escape(w) for w in sorted(scales, key=len, reverse=True)) or r"(?!)"
     qual = "|".join(sorted(quals, key=len, reverse=True)) or r"(?!)"
     vag = "|".join(sorted(vague, key=len, reverse=True)) or r"(?!)"
-    num = (rf"(?:\d{{1,3}}(?:[,.\u202f\u00a0 ]\d{{3}})+|\d+(?:[.,]\d+)?)(?:\s*(?:{scale})\.?)?"
+    # the narrow and the no-break space written as themselves (an escape leaves the pattern without its lower-case
+    # twin)
+    num = (rf"(?:\d{{1,3}}(?:[,.{_THOUSANDS_SPACES} ]\d{{3}})+|\d+(?:[.,]\d+)?)(?:\s*(?:{scale})\.?)?"
            rf"|(?:a\s+|an\s+)?(?:{word})(?:[\s-]+(?:and\s+|и\s+)?(?:{word}))*")
     count_re = re.compile(rf"(?<![\w-])(?P<q>(?:(?:{qual})\s+)?)(?P<n>{num}|{vag})(?![\w])", re.IGNORECASE)
     return _Words(units, scales, count_re)
@@ -114,14 +119,20 @@ def find_count(sentence: str, unit_re: re.Pattern, lo: int = 0, hi: int | None =
         units = twin[0].finditer(low, lo, hi)  # same spans; the unit is reported lower-cased anyway
     else:
         units = unit_re.finditer(sentence, lo, hi)
+    count_twin = twin_of(count_re) if low is not None else None
+    if count_twin is not None and count_twin[1]:
+        count_twin = None
     for um in units:
         window_start = max(0, um.start() - max_gap)
         seg = sentence[window_start:um.start()]
-        for cm in reversed(list(count_re.finditer(seg))):
+        # the counts' spans, with the lower-case twin when there is one (same spans; the text is taken from seg)
+        counts = count_twin[0].finditer(low[window_start:um.start()]) if count_twin is not None \
+            else count_re.finditer(seg)
+        for cm in reversed(list(counts)):
             between = seg[cm.end():]
             if _BETWEEN_STOP.search(between) and not _OF_NOUNS.fullmatch(between):
                 continue
-            num_txt = cm.group("n")
+            num_txt = seg[cm.start("n"):cm.end("n")]
             if _YEAR.fullmatch(num_txt):
                 continue  # a year, not a count
             value = parse_number(num_txt)

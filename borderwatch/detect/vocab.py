@@ -14,6 +14,8 @@ from collections.abc import Iterable
 MARKS = "\u0300-\u036f\u0483-\u0489\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
 _W = f"[^\\W_]|[{MARKS}]"
 TOKEN_RE = re.compile(f"(?:{_W})+(?:['’-](?:{_W})+)*|%")
+# the same tokens, for text with no "_": one character class per step instead of an alternation (twice as fast)
+_TOKEN_NO_UNDERSCORE = re.compile(f"[\\w{MARKS}]+(?:['’-][\\w{MARKS}]+)*|%")
 
 
 def tokens(text: str) -> list[str]:
@@ -21,7 +23,9 @@ def tokens(text: str) -> list[str]:
     low = text.lower().replace("’", "'")
     if "\u0307" in low:  # Turkish dotted capital İ lower-cases to i + combining dot
         low = low.replace("i\u0307", "i")
-    return TOKEN_RE.findall(low)
+    if "_" in low:  # "_" is "\w" but no token character: a separator, as a space is
+        low = low.replace("_", " ")
+    return _TOKEN_NO_UNDERSCORE.findall(low)
 
 
 class StemSet:
