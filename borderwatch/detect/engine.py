@@ -431,20 +431,21 @@ def _clause_start(lex: Lexicon, s: str, pos: int, limit: int, low: str | None | 
     return last
 
 
-def _clause_end(lex: Lexicon, s: str, pos: int, limit: int) -> int:
+def _clause_end(lex: Lexicon, s: str, pos: int, limit: int, low: str | None = None) -> int:
     end = min(len(s), pos + limit)
     rx = lex.cue("clause_break")
     if rx is None:
         return end
-    m = rx.search(s, pos, end)
-    if m and m.group(0) == ":" and m.start() - pos < 80:  # "took two capitals: X and Y"
-        m = rx.search(s, m.end(), end)
-    return m.start() if m else end
+    m = first_lower(rx, s, low, pos, end)
+    if m and s[m[0]:m[1]] == ":" and m[0] - pos < 80:  # "took two capitals: X and Y"
+        m = first_lower(rx, s, low, m[1], end)
+    return m[0] if m else end
 
 
-def _is_reference(lex: Lexicon, s: str, start: int) -> bool:
+def _is_reference(lex: Lexicon, s: str, start: int, low: str | None = None) -> bool:
     rx = lex.cue("reference")
-    return bool(rx is not None and rx.search(s[max(0, start - 40):start]))
+    lo = max(0, start - 40)
+    return rx is not None and search_lower(rx, s[lo:start], low[lo:start] if low is not None else None)
 
 
 def _reference_in_trigger(lex: Lexicon, s: str, t1: int, a: int) -> bool:
@@ -799,7 +800,7 @@ def _ref_mentions(art: _Article, sent: _Sentence) -> set[int]:
         prev: Mention | None = None
         for mm in sent.places:
             a = mm.start - sent.start
-            ref = art.is_reference(mm) or _is_reference(lex, s, a)
+            ref = art.is_reference(mm) or _is_reference(lex, s, a, sent.lower())
             if not ref and npa is not None and npa.match(s, mm.end - sent.start):
                 ref = True
             if not ref and _river_here(lex, s, a):
@@ -1281,7 +1282,7 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     """The place(s) a territorial trigger is about: the object after an active verb ("captured X, Y and Z"),
     the subject before a passive one ("X fell to…"); a province that only locates a district named in the
     sentence gives way to the district. Also says whether the object is generic ("territories", "districts")."""
-    c_hi = _clause_end(lex, s, t1, 260)
+    c_hi = _clause_end(lex, s, t1, 260, sent.lower())
     refs = _ref_mentions(art, sent)
     # a reference word that belongs to the trigger ("withdrew from | the Kohistan district") does not make the
     # place right after it a reference
@@ -1304,7 +1305,7 @@ def _territorial_targets(art: _Article, sent: _Sentence, lex: Lexicon, s: str, t
     gen = lex.cue("generic_object")
     generic = bool(gen is not None and gen.match(s[t1:t1 + 40].lstrip()))
     counted = lex.cue("counted_places")
-    if counted is not None and counted.search(s, clause_lo, min(len(s), t1 + 60)):
+    if counted is not None and first_lower(counted, s, sent.lower(), clause_lo, min(len(s), t1 + 60)):
         generic = True  # "13 districts have fallen", "seized another 17 districts": the places are listed elsewhere
     chosen: list[Mention] = []
     if after and not (passive and before) and after[0].start - sent.start - t1 <= 90:
