@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the engine's article and sentence objects
     Article = Any
     Sentence = Any
 
-_LETTERS = re.compile(r"[^\W\d_]+(?:['’ʻ‘`][^\W\d_]+)*")
+_LETTERS = re.compile(r"[^\W\d_]++(?:['’ʻ‘`][^\W\d_]++)*+")
 # subtypes of troop movements that report people moving (not a posture: deployments, drills, alerts)
 MOVES = frozenset({"crossed_border", "returned", "surrendered", "defected", "withdrawal", "refugees_crossing"})
 # moves that cannot be part of a drill and are not reported about the past as news

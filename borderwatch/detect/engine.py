@@ -186,6 +186,11 @@ class _Sentence:
             self._memo[cue] = got
         return got
 
+    def may_have(self, cue: str) -> bool:
+        """False when the sentence lacks every word one of which each match of ``cue`` holds (as :meth:`flag`)."""
+        bit = self.feats.cue_bits.get(cue)
+        return bit is None or bool(self.bits & bit)
+
     def may_hold(self, cue: str, a: int, b: int) -> bool:
         """Whether ``s[a:b]`` (searched as its own string) may hold a match of ``cue``: False when none of the words
         one of which every match holds starts a token of the slice. The slice's tokens are the sentence's, except
@@ -1654,7 +1659,8 @@ def detect(text: str, title: str | None = None, language: str | None = None,
         st = by_start.get(e.start)
         if st is not None:
             if e.claimant is None:
-                e.claimant = st.memo("claimant", lambda st=st: _claimant(st.lex, st.text) if st.has("claim_verbs") else None)
+                e.claimant = st.memo("claimant", lambda st=st: _claimant(st.lex, st.text)
+                                     if st.has("claim_verbs") and st.may_have("claimant") else None)
             if e.event_date is None:
                 e.event_date = st.memo("date", lambda st=st: event_date(st.text, art.published, art.ref_year))
     return Detection(relevant=True, score=score, events=events, language=lang,

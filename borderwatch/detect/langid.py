@@ -21,10 +21,11 @@ SCRIPTS = {
     "Arabic": re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"),
     "Devanagari": re.compile(r"[\u0900-\u097f]"),
 }
-_SCRIPT_WORDS = {name: re.compile(rf"{rx.pattern}+(?:['’ʻʼ`‘]{rx.pattern}+)*") for name, rx in SCRIPTS.items()}
+# words of one script (possessive: nothing follows a word, so no backtracking state is kept)
+_SCRIPT_WORDS = {name: re.compile(rf"{rx.pattern}++(?:['’ʻʼ`‘]{rx.pattern}++)*+") for name, rx in SCRIPTS.items()}
 # the language a script's text is taken to be when no marker says otherwise
 DEFAULT = {"Latin": "en", "Cyrillic": "ru", "Arabic": "fa", "Devanagari": "hi"}
-_WORD = re.compile(r"[^\W\d_]+(?:['’ʻʼ`‘][^\W\d_]+)*")
+_WORD = re.compile(r"[^\W\d_]++(?:['’ʻʼ`‘][^\W\d_]++)*+")
 
 
 _NON_LATIN = re.compile("|".join(rx.pattern for name, rx in SCRIPTS.items() if name != "Latin"))

@@ -64,7 +64,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 _STARTERS = frozenset("""the a an in on at as after according meanwhile but however this that these it he she they we
     there his her their its earlier later since when while with by for from some many more most officials""".split())
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*+")
 
 
 def _gap_is_break(text: str, seg_start: int, gap_start: int, gap_end: int) -> bool:
