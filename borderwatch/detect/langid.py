@@ -28,7 +28,8 @@ DEFAULT = {"Latin": "en", "Cyrillic": "ru", "Arabic": "fa", "Devanagari": "hi"}
 _WORD = re.compile(r"[^\W\d_]++(?:['’ʻʼ`‘][^\W\d_]++)*+")
 
 
-_NON_LATIN = re.compile("|".join(rx.pattern for name, rx in SCRIPTS.items() if name != "Latin"))
+# one character class (the union of the other scripts' classes): the search skips non-matching text at C speed
+_NON_LATIN = re.compile("[" + "".join(rx.pattern[1:-1] for name, rx in SCRIPTS.items() if name != "Latin") + "]")
 
 
 def has_non_latin(text: str) -> bool:
@@ -77,12 +78,43 @@ def _markers() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
 _SAMPLE = 6000  # characters of an article enough to tell its language
 
 
-def scores(text: str, script: str) -> Counter:
-    """Marker hits per language of ``script`` in ``text`` (its first few thousand characters)."""
+_APOSTROPHES = "'’ʻʼ`‘"  # the word-inner characters of _WORD and _SCRIPT_WORDS
+# the code points of each script's class in SCRIPTS (tests/test_detect_places_speed.py checks that they agree)
+SCRIPT_RANGES = {
+    "Latin": ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x1E00, 0x1EFF)),
+    "Cyrillic": ((0x400, 0x52F),),
+    "Arabic": ((0x600, 0x6FF), (0x750, 0x77F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
+    "Devanagari": ((0x900, 0x97F),),
+}
+
+
+@lru_cache(maxsize=None)
+def _script_word(script: str) -> re.Pattern:
+    """``_WORD`` for text written only with ``script``'s characters, apostrophes and spaces (what :func:`routing`
+    gives :func:`scores`): the letters of that alphabet as an explicit class, so that each character is one table
+    lookup instead of the four Unicode lookups of ``[^\\W\\d_]``. On such text every character is in the class exactly
+    when it is in ``[^\\W\\d_]``, so the matches are the same."""
+    letter = re.compile(r"[^\W\d_]")
+    chars = [chr(c) for a, b in SCRIPT_RANGES[script] for c in range(a, b + 1)] + list(_APOSTROPHES) + [" "]
+    codes = sorted({ord(c) for c in chars if letter.match(c)})
+    runs: list[list[int]] = []
+    for c in codes:
+        if runs and c == runs[-1][1] + 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    cls = "".join(f"\\u{a:04x}-\\u{b:04x}" if b > a else f"\\u{a:04x}" for a, b in runs)
+    return re.compile(f"[{cls}]++(?:[{_APOSTROPHES}][{cls}]++)*+")
+
+
+def scores(text: str, script: str, within_script: bool = False) -> Counter:
+    """Marker hits per language of ``script`` in ``text`` (its first few thousand characters). ``within_script``:
+    ``text`` holds only that script's characters, apostrophes and spaces (words joined by :func:`routing`)."""
     text = text[:_SAMPLE]
     cands = _by_script().get(script, [])
     marks = _markers()
-    words = Counter(map(str.lower, _WORD.findall(text.replace("’", "ʼ")))) \
+    word = _script_word(script) if within_script else _WORD
+    words = Counter(map(str.lower, word.findall(text.replace("’", "ʼ")))) \
         if any(marks[c.lang][1] for c in cands) else Counter()
     out: Counter = Counter()
     for lex in cands:
@@ -91,15 +123,16 @@ def scores(text: str, script: str) -> Counter:
     return out
 
 
-def language_for(text: str, script: str | None = None) -> str | None:
-    """The code of the language file for ``text`` (of ``script``, or its own main script)."""
+def language_for(text: str, script: str | None = None, within_script: bool = False) -> str | None:
+    """The code of the language file for ``text`` (of ``script``, or its own main script); ``within_script`` as
+    for :func:`scores`."""
     script = script or script_of(text)
     if script is None:
         return None
     cands = _by_script().get(script, [])
     if not cands:
         return None
-    got = scores(text, script)
+    got = scores(text, script, within_script)
     default = DEFAULT.get(script, cands[0].lang)
     best = max(cands, key=lambda lex: (got[lex.lang], lex.lang == default))
     if got[best.lang] == 0:
@@ -144,7 +177,7 @@ def routing(text: str, hint: str | None = None) -> dict[str, str]:
             continue
         # only the text in that script decides (an English quote in a Russian article is routed as English)
         part = " ".join(_SCRIPT_WORDS[script].findall(text[:4 * _SAMPLE]))
-        code = language_for(part, script)
+        code = language_for(part, script, within_script=True)
         if code is not None:
             out[script] = code
     return out
