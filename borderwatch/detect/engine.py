@@ -1394,14 +1394,22 @@ def _cannot_name_region(combined: str) -> bool:
     if has_non_latin(combined):
         return False
     table = _latin_region_words()
-    # region news names the region early: look at the opening first (cut at a space, so that its tokens are
-    # the text's own), then at the rest
-    cut = combined.rfind(" ", 0, 1500) if len(combined) > 3000 else -1
-    if cut > 0 and any(map(table.__getitem__, set(tokens(combined[:cut])))):
-        return False
-    if any(map(table.__getitem__, set(tokens(combined[cut + 1:] if cut > 0 else combined)))):
+    # region news names the region early: look at the opening first, in growing pieces (cut at a space, so that
+    # their tokens are the text's own), then at the rest
+    start = 0
+    for limit, min_len in _GATE_PIECES:
+        if len(combined) > min_len:
+            cut = combined.rfind(" ", start, limit)
+            if cut > start:
+                if any(map(table.__getitem__, set(tokens(combined[start:cut])))):
+                    return False
+                start = cut + 1
+    if any(map(table.__getitem__, set(tokens(combined[start:] if start else combined)))):
         return False
     return not may_name_region_place(combined)
+
+
+_GATE_PIECES = ((400, 1000), (1500, 3000))  # (piece ends before, when the text is longer than)
 
 
 _NO_REGION_SCORE = 0.02  # relevance of an article that never names the region

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .lexicon import Lexicon, load_languages
 
@@ -32,14 +32,25 @@ _WORD = re.compile(r"[^\W\d_]++(?:['’ʻʼ`‘][^\W\d_]++)*+")
 _NON_LATIN = re.compile("[" + "".join(rx.pattern[1:-1] for name, rx in SCRIPTS.items() if name != "Latin") + "]")
 
 
+# (text, answer) for the last text asked about: the same article is asked several times; one tuple, replaced
+# whole, so that threads never see a text with another's answer
+_last_non_latin: tuple[str | None, bool] = (None, False)
+
+
 def has_non_latin(text: str) -> bool:
-    """Whether ``text`` holds a letter of a known script other than Latin (one scan)."""
-    return _NON_LATIN.search(text) is not None
+    """Whether ``text`` holds a letter of a known script other than Latin (one scan per text object)."""
+    global _last_non_latin
+    last = _last_non_latin
+    if last[0] is text:
+        return last[1]
+    got = _NON_LATIN.search(text) is not None
+    _last_non_latin = (text, got)
+    return got
 
 
 def script_of(text: str) -> str | None:
     """The script most letters of ``text`` are written in (None for no letters of a known script)."""
-    if not _NON_LATIN.search(text):
+    if not has_non_latin(text):
         return "Latin" if SCRIPTS["Latin"].search(text) else None
     best, best_n = None, 0
     for name, rx in SCRIPTS.items():
@@ -50,7 +61,7 @@ def script_of(text: str) -> str | None:
 
 
 def scripts_in(text: str) -> set[str]:
-    if not _NON_LATIN.search(text):
+    if not has_non_latin(text):
         return {"Latin"} if SCRIPTS["Latin"].search(text) else set()
     return {name for name, rx in SCRIPTS.items() if rx.search(text)}
 
@@ -88,7 +99,7 @@ SCRIPT_RANGES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _script_word(script: str) -> re.Pattern:
     """``_WORD`` for text written only with ``script``'s characters, apostrophes and spaces (what :func:`routing`
     gives :func:`scores`): the letters of that alphabet as an explicit class, so that each character is one table
