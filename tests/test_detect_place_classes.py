@@ -197,3 +197,12 @@ def test_an_afghan_place_far_from_the_border_is_no_side_of_a_crossing():
 def test_a_definite_place_noun_points_back_to_the_place_named_before(text, name, absent):
     got = [n for n, _ in _places(text, "troop_movement")]
     assert name in got and absent not in got
+
+
+def test_a_multi_word_name_the_gazetteer_splits_stays_one_place():
+    # "Hazar" alone is a town in Turkmenistan, "Samuch" unknown: in a list of Takhar districts they are one name
+    text = ("The Taliban overran the Darqad, Khwaja Ghar, Hazar Samuch, Yangi Qala and Khwaja Baha-u-Din districts "
+            "of Takhar on Monday, a council member said.")
+    got = {(e.place.as_written, e.place.province) for e in detect(text).events if e.kind == "territorial" and e.place}
+    assert ("Hazar Samuch", "Takhar") in got and ("Khwaja Baha-u-Din", "Takhar") in got
+    assert not any(w in ("Hazar", "Samuch", "Khwaja") for w, _ in got)

@@ -1176,10 +1176,10 @@ def _extend_list(lex: Lexicon, sent: _Sentence, seq: list[Mention], backwards: b
     return out
 
 
-_LIST_NAME = re.compile(r"""[«"“]?([^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?(?: [^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?)?)[»"”]?""")
+_LIST_NAME = re.compile(r"""[«"“]?([^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*){0,3}(?: [^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*){0,3})?)[»"”]?""")
 
 
-_LIST_NAME_ONE = re.compile(r"""[«"“]?([^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?)[»"”]?""")
+_LIST_NAME_ONE = re.compile(r"""[«"“]?([^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*){0,3})[»"”]?""")
 
 
 def _fill_list_slots(art: _Article, sent: _Sentence, lex: Lexicon, items: list[Mention]) -> list[Mention]:
@@ -1196,7 +1196,9 @@ def _fill_list_slots(art: _Article, sent: _Sentence, lex: Lexicon, items: list[M
 
     def name_ok(name: str) -> bool:
         words = re.split(r"[- ]", name)
-        return (all(w[:1].isupper() for w in words) and not (npw is not None and any(npw.match(w) for w in words))
+        # capitalised words, with short lower-case connectors inside ("Khwaja Baha-u-Din", "Qala-e-Zal")
+        return (words[0][:1].isupper() and words[-1][:1].isupper()
+                and all(w[:1].isupper() or (len(w) <= 3 and w.islower()) for w in words) and not (npw is not None and any(npw.match(w) for w in words))
                 and not (given is not None and given.fullmatch(words[0])))
 
     def pieces(a: int, b: int) -> list[tuple[int, str]]:
@@ -1247,10 +1249,36 @@ def _fill_list_slots(art: _Article, sent: _Sentence, lex: Lexicon, items: list[M
         if not rest:
             tail.append((off + m.start(1), m.group(1)))
             continue
-        if ptype.match(rest) and rest.lower() == rest[:1].lower() + rest[1:]:
+        if ptype.match(rest) and rest[:1].islower():  # a place noun, not a capitalised name
             tail.append((off + m.start(1), m.group(1)))
             out += [place_for(o, n, last) for o, n in tail]
         break
+    return _glue_split_names(sent, out, place_for)
+
+
+def _glue_split_names(sent: _Sentence, items: list[Mention], place_for) -> list[Mention]:
+    """"… Khwaja Ghar, Hazar Samuch, Yangi Qala": a list item the gazetteer read as a place of another province
+    ("Hazar", a town in Turkmenistan) right before a name it lacks ("Samuch") is the first word of one name, kept as
+    written in the province of the list's other items."""
+    if len(items) < 3:
+        return items
+    s = sent.text
+    out: list[Mention] = []
+    i = 0
+    while i < len(items):
+        a = items[i]
+        b = items[i + 1] if i + 1 < len(items) else None
+        if b is not None and b.place.id.startswith("unresolved:") and not a.place.id.startswith("unresolved:") \
+                and s[a.end - sent.start:b.start - sent.start] == " ":
+            others = [q for q in items if q is not a and q is not b and not q.place.id.startswith("unresolved:")]
+            provinces = {q.place.province_id for q in others if q.place.province_id}
+            if provinces and a.place.province_id not in provinces:
+                like = next((q for q in reversed(out) if q in others), others[0])
+                out.append(place_for(a.start - sent.start, s[a.start - sent.start:b.end - sent.start], like))
+                i += 2
+                continue
+        out.append(a)
+        i += 1
     return out
 
 
