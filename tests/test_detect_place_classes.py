@@ -206,3 +206,13 @@ def test_a_multi_word_name_the_gazetteer_splits_stays_one_place():
     got = {(e.place.as_written, e.place.province) for e in detect(text).events if e.kind == "territorial" and e.place}
     assert ("Hazar Samuch", "Takhar") in got and ("Khwaja Baha-u-Din", "Takhar") in got
     assert not any(w in ("Hazar", "Samuch", "Khwaja") for w, _ in got)
+
+
+@pytest.mark.parametrize("text, name", [
+    # the bridge is a crossing to Uzbekistan: the Uzbek side of it is where Uzbek troops stand
+    ("Uzbek border guards were deployed near the Hairatan bridge on Sunday.", "Hairatan"),
+    # a place across the border that is no crossing: the state posts its forces on its own side
+    ("Turkmen border guards were deployed near Khamyab on Sunday.", "Turkmenistan"),
+])
+def test_a_state_posting_forces_at_a_crossing_to_it_keeps_the_crossing(text, name):
+    assert [n for n, _ in _places(text, "troop_movement")] == [name]

@@ -704,7 +704,7 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     names = _era_names(art, unique(([subj] if subj else []) + [n for _, n in clause_actors]))
     home = _HOME_CC.get(subj or "")
     if kind == "troop_movement" and subtype in _POSTURES and home and home != "AF" and chosen \
-            and all(mm.place.country_code != home for mm in chosen):
+            and all(mm.place.country_code != home and not _crossing_to(sent, lex, mm, home) for mm in chosen):
         # "Turkmen border guards were deployed near Khamyab": a state posts its forces on its own side
         chosen = [Mention(-1, -1, country_place(home))]
 
@@ -975,6 +975,17 @@ def _finer_locality(art: _Article, sent: _Sentence, lex: Lexicon, mm: Mention) -
         lat=prov.lat if prov else p.lat, lon=prov.lon if prov else p.lon,
         precision="province" if prov and prov.lat is not None else "district", as_written=name,
         province_id=p.province_id, district_id=p.id))
+
+
+def _crossing_to(sent: _Sentence, lex: Lexicon, mm: Mention, cc: str) -> bool:
+    """Whether ``mm`` names a border crossing to country ``cc``: a crossing of the gazetteer that leads there, or a
+    place named with "bridge" / "crossing" in a province with a crossing to it ("near the Hairatan bridge" is
+    Uzbekistan's side of the border too)."""
+    p = mm.place
+    if p.kind == "crossing":
+        return p.id.startswith(cc + "-")
+    return mm.start >= sent.start and _crossing_after(lex, sent.text, mm.end - sent.start) \
+        and (p.province_id or p.id) in border_provinces(cc)
 
 
 def _located_facility(sent: _Sentence, lex: Lexicon, mm: Mention) -> Mention:
