@@ -79,6 +79,7 @@ class EventSummary:
     counts: list[CountClaim] = field(default_factory=list)
     claimants: list[str] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
+    also_reported: list[str] = field(default_factory=list)  # other subtypes of the family in its reports
 
 
 # --- formatting helpers ----------------------------------------------------------------------------------------
@@ -142,7 +143,8 @@ def render_event(ev: EventSummary, fmt: str) -> tuple[str, str]:
     def label(s: str) -> str:
         return f"**{s}**" if md else s
 
-    lines = [f"{label('Event')}: {plain(ev.kind)} / {plain(ev.subtype)}",  # fixed vocabulary, '_' is safe mid-word
+    also = f" (also reported as: {', '.join(plain(x) for x in ev.also_reported)})" if ev.also_reported else ""
+    lines = [f"{label('Event')}: {plain(ev.kind)} / {plain(ev.subtype)}{also}",  # fixed vocabulary: '_' is safe
              f"{label('Place')}: {esc(where(ev))}"]
     link = map_link(ev.lat, ev.lon)
     if link:

@@ -4,8 +4,8 @@ The rules, in the order they are applied (docs/alerts-and-sql.md, "What makes tw
 same for analysts; tests/test_events_rules.py has one test per rule):
 
 1. **Kind and family.** Same kind; subtypes of one family describe one change on the ground (captured and
-   handed_over are one takeover; crossed_border and withdrawal one movement). A reversal (captured → retaken) is
-   a new event.
+   handed_over are one takeover; crossed_border, withdrawal and surrender one movement; deployed, mobilised and
+   put on alert one build-up). A reversal (captured → retaken) is a new event.
 2. **Place, at any granularity.** Same place key (a town or a border crossing counts as the district it lies in:
    news names a district by its centre, "took Khandud" = "took the Wakhan district centre", and a crossing by its
    town), or one place inside the other: a report naming only the province or the country joins the event at a
@@ -45,10 +45,10 @@ FAMILY: dict[str, str] = {
     "crossed_border": "crossing", "withdrawal": "crossing",
     "refugees_crossing": "refugees",
     "returned": "returned",
-    "deployed": "deployed",
-    "mobilised": "mobilised",
+    # a force's build-up: sent to a place, reservists called up, put on alert ("Tajikistan put its border troops
+    # on alert and called up 20,000 reservists" is one posture change on the ground)
+    "deployed": "posture", "mobilised": "posture", "alert": "posture",
     "exercise": "exercise",
-    "alert": "alert",
     # a force giving up ground: fleeing across a border, withdrawing, surrendering ("soldiers fled into
     # Tajikistan and surrendered to its border guards" is one movement)
     "surrendered": "crossing", "defected": "crossing",

@@ -79,6 +79,8 @@ def event_summaries(session: Session, event_ids: Sequence[int]) -> dict[int, Eve
             claim = CountClaim(mention.count_text or str(mention.count), mention.source, mention.claimant)
             if claim not in summary.counts:
                 summary.counts.append(claim)
+        if mention.subtype and mention.subtype != summary.subtype and mention.subtype not in summary.also_reported:
+            summary.also_reported.append(mention.subtype)  # one build-up told as a deployment and an alert
         if mention.claimant and mention.claimant not in summary.claimants:
             summary.claimants.append(mention.claimant)
         link = final_url or url

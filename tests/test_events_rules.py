@@ -161,3 +161,16 @@ def test_rule5_reported_the_same_days_even_when_a_stated_date_is_off():
     events: list[EventState] = []
     assert plan([first, off, later], events, 3) == [0, 0, 1]
     assert events[0].reported == (D, D + timedelta(days=1))
+
+
+def test_rule1_deployed_mobilised_and_on_alert_are_one_build_up_of_one_side():
+    gbao = Ev("troop_movement", "alert", "TJ-GB", "Gorno-Badakhshan", "Gorno-Badakhshan", "Tajikistan", "TJ",
+              "province", "Tajik border troops")
+    for sub in ("mobilised", "deployed"):
+        assert same_event(claim("troop_movement", sub, "TJ-GB", "Gorno-Badakhshan", "Gorno-Badakhshan", "Tajikistan",
+                                "TJ", "province", actor="Tajik forces"), gbao, 3)
+    # another side's build-up at the same place is its own event, and so is a movement of the same force
+    assert not same_event(claim("troop_movement", "deployed", "TJ-GB", "Gorno-Badakhshan", "Gorno-Badakhshan",
+                                "Tajikistan", "TJ", "province", actor="Taliban"), gbao, 3)
+    assert not same_event(claim("troop_movement", "withdrawal", "TJ-GB", "Gorno-Badakhshan", "Gorno-Badakhshan",
+                                "Tajikistan", "TJ", "province", actor="Tajik forces"), gbao, 3)
