@@ -385,3 +385,46 @@ def test_first_lower_is_the_first_search_hit_also_in_confirm_mode():
             for a, b in ((0, len(s)), (3, 20), (10, len(s))):
                 m = p.search(s, a, b)
                 assert first_lower(p, s, s.lower(), a, b) == (m.span() if m else None)
+
+
+def _case_sentences() -> list[str]:
+    import tomllib
+    from pathlib import Path
+
+    out = []
+    for path in sorted((Path(__file__).parent / "detect_cases").glob("*.toml")):
+        out += [c["text"] for c in tomllib.loads(path.read_text(encoding="utf-8")).get("case", [])]
+    return out
+
+
+def test_twins_check_a_leading_word_boundary_late_with_the_same_matches():
+    """Top-level alternatives ``(?:\\bbut\\b)|…`` are compiled as ``b(?<!\\w.)ut\\b``: every pattern the languages
+    have (cues, vocabularies, triggers, actors) finds the same spans as its plain lower-case compilation, on every
+    case sentence of every language, in windows too."""
+    from borderwatch.detect.actors import _matchers, _pattern
+    from borderwatch.detect.lexicon import _compile_boundary_late
+
+    pats = []
+    for lex in load_languages().values():
+        pats += [lex.cue(n) for n in lex.cues] + [v.regex for v in lex.vocab.values()]
+        pats += [v.complex for v in lex.vocab.values() if v.complex is not None] + [r.trigger for r in lex.rules]
+    pats += [_pattern(forms) for _, forms, _ in _matchers().keys]
+    texts = [t.lower() for t in _case_sentences()] + ["but, as they said; whilst butter: while-but (as the)"]
+    rewritten = 0
+    for p in pats:
+        twin = lower_twin(p)
+        if twin is None:
+            continue
+        src = twin[0].pattern
+        plain = re.compile(src, twin[0].flags)
+        late = _compile_boundary_late(src, twin[0].flags)
+        assert late.pattern == src and late.groupindex == plain.groupindex
+        if ")|(?:\\b" not in src and not (src.startswith("(?:\\b") and ")|(?:" in src):
+            continue  # no top-level alternative starts with a boundary: compiled as written
+        rewritten += 1
+        for t in texts:
+            assert [m.span() for m in late.finditer(t)] == [m.span() for m in plain.finditer(t)], (src[:80], t)
+            n = len(t)
+            assert [m.span() for m in late.finditer(t, n // 3, n - 5)] == \
+                [m.span() for m in plain.finditer(t, n // 3, n - 5)], (src[:80], t)
+    assert rewritten

@@ -740,9 +740,45 @@ def lower_twin(pattern: re.Pattern) -> tuple[re.Pattern, bool] | None:
     if "(?-i" in src or "\\N" in src or "\\x" in src or "\\u" in src:
         return None
     try:
-        return re.compile(_lower_literals(src), pattern.flags & ~re.IGNORECASE), confirm
+        return _compile_boundary_late(_lower_literals(src), pattern.flags & ~re.IGNORECASE), confirm
     except re.error:
         return None
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _compile_boundary_late(src: str, flags: int) -> re.Pattern:
+    """``re.compile(src, flags)``, where each top-level alternative that starts with a word boundary and a word
+    character (``(?:\\bbut\\b)|(?:[;:])|…``) checks the boundary after that character instead: ``b(?<!\\w.)ut\\b``.
+    The same matches (before a word character, a boundary means that the character before is no word character),
+    but the search tries the boundary — four Unicode table lookups per character — only where the letter is, not
+    at every position (cue lists several times faster). Any other shape compiles as written."""
+    tree = sre_parse.parse(src, flags)
+    data = tree.data
+    if len(data) != 1 or data[0][0] is not sre_c.BRANCH:
+        return re.compile(src, flags)
+    changed = False
+    for alt in data[0][1][1]:
+        head = alt.data[:2]
+        if (len(head) == 2 and head[0] == (sre_c.AT, sre_c.AT_BOUNDARY) and head[1][0] is sre_c.LITERAL
+                and _WORD_CHAR.match(chr(head[1][1]))):
+            behind = sre_parse.SubPattern(tree.state, [(sre_c.IN, [(sre_c.CATEGORY, sre_c.CATEGORY_WORD)]),
+                                                       (sre_c.ANY, None)])
+            alt.data[:2] = [head[1], (sre_c.ASSERT_NOT, (-1, behind))]
+            changed = True
+    if not changed:
+        return re.compile(src, flags)
+    # what re._compiler.compile does with a parsed tree, keeping ``src`` (same matches) as the pattern's text
+    import _sre
+    import re._compiler as sre_compile
+
+    state = tree.state
+    indexgroup: list[str | None] = [None] * state.groups
+    for k, i in state.groupdict.items():
+        indexgroup[i] = k
+    return _sre.compile(src, flags | state.flags, sre_compile._code(tree, flags), state.groups - 1,
+                        state.groupdict, tuple(indexgroup))
 
 
 # keyed by id(): hashing a compiled pattern hashes its whole code (tens of microseconds for a large vocabulary);
