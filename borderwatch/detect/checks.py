@@ -149,6 +149,17 @@ def background(f: Frame) -> bool | None:
     return f.sent.flag("background")
 
 
+def long_ago(f: Frame) -> bool | None:
+    """The district had fallen to the Taliban ten days ago, before the army retook it. — A change of control told
+    as a week or more old (right after the trigger, heading the sentence, or before a verb-final trigger):
+    background to the news, not news (a movement told so stays: the raid of last week is why the news is told)."""
+    if f.kind != "territorial":
+        return None
+    if f.lex.order == "SOV":
+        return f.cue("long_ago", f.t0 - 50, f.t0)
+    return f.cue("long_ago", f.t1, f.t1 + 40) or (f.t0 < 80 and f.cue("long_ago", 0, min(f.t0, 30)))
+
+
 def past_year(f: Frame) -> bool | None:
     """Afghan soldiers fled into Tajikistan in 2021 as the government collapsed. — A year before the article's
     own in the same clause: background."""
@@ -262,7 +273,7 @@ def shelling(f: Frame) -> bool | None:
 # order matters: it is the order in which they run (the cheapest and most decisive first)
 VETOES: dict[str, Callable[[Frame], bool | None]] = {
     "negation": negation, "denial": denial, "repelled": repelled, "modal": modal, "drill_scenario": drill_scenario,
-    "background": background, "past_year": past_year, "lead_year": lead_year, "relative_past": relative_past,
+    "background": background, "long_ago": long_ago, "past_year": past_year, "lead_year": lead_year, "relative_past": relative_past,
     "nominal_subject": nominal_subject, "modal_near": modal_near, "non_place_object": non_place_object,
     "people_handed_over": people_handed_over, "sent_back": sent_back, "backed_by": backed_by,
     "crossing_noun": crossing_noun, "outside_region": outside_region,

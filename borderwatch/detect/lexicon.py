@@ -89,6 +89,7 @@ CUES: dict[str, str] = {
     "abroad": "a destination across a border right after a movement verb ('into Tajikistan', 'across the border')",
     "abroad_before": "a destination across a border before a movement verb ('в Таджикистан … перешли'; SOV languages)",
     "background": "a past takeover told as background ('since the Taliban seized power')",
+    "long_ago": "a change of control a week or more old ('ten days ago', 'last week', 'ده روز پیش')",
     "negation": "a negation right before the trigger ('did not capture')",
     "negation_after": "a negation right after the trigger (verb-final languages: 'قبضہ نہیں کیا')",
     "modal_after": "modal or attempt wording right after the trigger ('قبضے کی کوشش کی', 'ele geçirmeye çalıştı')",
