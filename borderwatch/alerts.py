@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import apprise
-
 from borderwatch.config import period_seconds
 from borderwatch.redact import (
     install_log_filters,
@@ -227,12 +225,16 @@ class SendResult:
         return self.ok
 
 
-_APPRISE_2 = hasattr(apprise, "AppriseResult") and "timeout" in inspect.signature(apprise.Apprise.notify).parameters
+def _apprise_2(apprise) -> bool:
+    """apprise 2.x: ``notify`` takes a timeout and returns an AppriseResult carrying the call's own log."""
+    return hasattr(apprise, "AppriseResult") and "timeout" in inspect.signature(apprise.Apprise.notify).parameters
 
 
 def send(url: str, title: str, body: str, fmt: str, *, timeout: float = 30.0) -> SendResult:
     """Send one message to one apprise URL. Never raises for a delivery problem; the reason never contains
     the URL's password or tokens."""
+    import apprise  # here, not at import: a pass with nothing to send never loads it (~0.1 s)
+
     install_log_filters()
     register_secrets(url)
     secrets = url_secrets(url)
@@ -244,7 +246,7 @@ def send(url: str, title: str, body: str, fmt: str, *, timeout: float = 30.0) ->
     if not added:
         return SendResult(False, f"not a valid apprise URL: {redact_url(url)}")
     body_format = apprise.NotifyFormat.MARKDOWN if fmt == "markdown" else apprise.NotifyFormat.TEXT
-    if _APPRISE_2:  # the result carries this call's own log entries (thread-safe, unlike LogCapture)
+    if _apprise_2(apprise):  # the result carries this call's own log entries (thread-safe, unlike LogCapture)
         result = app.notify(body=body, title=title, body_format=body_format, timeout=timeout)
         lines = [f"{e.level} - {e.message}" for e in result.logs()]
         result.close()

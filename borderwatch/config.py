@@ -6,11 +6,16 @@ Sources, later wins: built-in defaults < YAML file (``--config`` or ``BORDERWATC
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import ipaddress
+import json
 import logging
 import os
 import re
+import secrets
+import tempfile
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -18,7 +23,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from platformdirs import user_data_path
+from platformdirs import user_cache_path, user_data_path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from borderwatch import __version__
@@ -75,16 +80,72 @@ def http_url_problem(url: str) -> str | None:
     return None
 
 
+class AcceptedURLs:
+    """Alert URLs that apprise (this version of it) accepted before: a small file in the user's cache directory
+    (``~/.cache/borderwatch/apprise-urls.json``, mode 0600). It holds keyed hashes (HMAC-SHA256 with a random key
+    kept in the file), never a URL. Only acceptances are kept: a URL apprise refused is parsed again every
+    time, so every problem is still reported. A file that cannot be read or written only costs the parse."""
+
+    def __init__(self, path: Path | None = None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        self.path = path or user_cache_path("borderwatch") / "apprise-urls.json"
+        try:
+            self.version = version("apprise")
+        except PackageNotFoundError:
+            self.version = ""
+        self.key, self.digests = b"", []
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("apprise") == self.version and self.version:
+                self.key, self.digests = bytes.fromhex(data["key"]), list(data["accepted"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+
+    def _digest(self, url: str) -> str:
+        return hmac.new(self.key, url.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def __contains__(self, url: str) -> bool:
+        return bool(self.key) and self._digest(url) in self.digests
+
+    def add(self, url: str, keep: int = 256) -> None:
+        if not self.version:
+            return
+        if not self.key:
+            self.key, self.digests = secrets.token_bytes(32), []
+        digest = self._digest(url)
+        self.digests = [d for d in self.digests if d != digest][-(keep - 1):] + [digest]
+        data = json.dumps({"apprise": self.version, "key": self.key.hex(), "accepted": self.digests})
+        tmp = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".apprise-urls.")  # created 0600
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(data)
+            os.replace(tmp, self.path)  # whole or not at all, when passes run at the same time
+        except OSError:  # a read-only home: the next load parses again, nothing else changes
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
 def apprise_url_problem(url: str) -> str | None:
     """Why apprise cannot use ``url`` (None when it can), decided by apprise's own parser: the scheme must be
     one of its services and the service must accept the URL's parts. The reason never contains the URL's
-    secrets (apprise's log lines, which can quote them, are kept out)."""
-    import apprise
-    from apprise.manager_plugins import NotificationManager
+    secrets (apprise's log lines, which can quote them, are kept out).
 
+    A URL this version of apprise accepted before is not parsed again (``AcceptedURLs``): apprise's parser
+    imports every one of its ~130 service modules, ~0.3 s of every command that reads the configuration, and
+    a cron pass reads the same one every few minutes."""
     scheme, sep, _rest = url.partition("://")
     if not sep or not scheme:
         return "must be an apprise URL such as mailto://user:pass@host or json://host/path"
+    accepted = AcceptedURLs()
+    if url in accepted:
+        return None
+    import apprise
+    from apprise.manager_plugins import NotificationManager
+
     log = logging.getLogger("apprise")
     disabled, log.disabled = log.disabled, True  # its messages quote tokens; the reason below says enough
     try:
@@ -92,6 +153,7 @@ def apprise_url_problem(url: str) -> str | None:
     finally:
         log.disabled = disabled
     if plugin is not None:
+        accepted.add(url)
         return None
     scheme = scheme.lower()
     if scheme in ("http", "https"):
