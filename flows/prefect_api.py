@@ -83,14 +83,11 @@ def _new_prefect_database() -> bool:
     """Whether Prefect's database (``PREFECT_HOME/prefect.db`` unless set otherwise) is a SQLite file that does
     not exist yet."""
     from prefect.settings import get_current_settings
-    from sqlalchemy.engine import make_url
 
     url = get_current_settings().server.database.connection_url
-    if url is None:
-        return False
-    parsed = make_url(url.get_secret_value())
-    return (parsed.drivername.startswith("sqlite") and bool(parsed.database) and ":memory:" not in parsed.database
-            and not os.path.exists(parsed.database))
+    scheme, _, rest = (url.get_secret_value() if url else "").partition(":///")
+    path = rest.split("?", 1)[0]
+    return scheme.startswith("sqlite") and bool(path) and ":memory:" not in path and not os.path.exists(path)
 
 
 class TemporaryServer:
