@@ -23,6 +23,7 @@ import contextvars
 import email.utils
 import ipaddress
 import socket
+import ssl
 import time
 import zlib
 from collections import defaultdict
@@ -223,13 +224,14 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
     (every request to another host closes an idle connection and opens a new one), and httpcore checks every
     pooled connection on every request. Per origin, keep-alive connections survive the round-robin over
     hosts and each check looks at that host's few connections. Origins beyond ``MAX_ORIGINS`` are closed,
-    least recently used first, when idle; one TLS context is shared by all."""
+    least recently used first, when idle; one TLS context is shared by all https origins."""
 
     MAX_ORIGINS = 64
 
     def __init__(self, config: NetworkConfig):
         self._limits = httpx.Limits(max_connections=config.concurrency, max_keepalive_connections=config.per_host)
-        self._ssl = httpx.create_ssl_context(trust_env=False)
+        self._tls: ssl.SSLContext | None = None  # made for the first https origin: loading the CAs costs ~30 ms
+        self._no_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # http origins: never used, verifies if it were
         self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}  # LRU order
         self._busy: dict[tuple[bytes, bytes, int | None], int] = defaultdict(int)
         self._retired: list[httpx.AsyncHTTPTransport] = []  # evicted, being closed
@@ -240,7 +242,10 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
         requests run only once this origin is busy and the evicted pools are out of the map."""
         transport = self._pools.pop(key, None)
         if transport is None:
-            transport = guard(httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits, trust_env=False))
+            if key[0] == b"https" and self._tls is None:
+                self._tls = httpx.create_ssl_context(trust_env=False)
+            verify = self._tls if key[0] == b"https" else self._no_tls
+            transport = guard(httpx.AsyncHTTPTransport(verify=verify, limits=self._limits, trust_env=False))
         self._pools[key] = transport  # most recently used last
         self._busy[key] += 1
         surplus = len(self._pools) - self.MAX_ORIGINS
