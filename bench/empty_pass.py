@@ -8,10 +8,11 @@ starting the process to its exit, as cron sees it. Then the same pass once witho
 server), and a breakdown of one pass into the steps ``borderwatch run`` takes (timed in a driver process that
 takes the same steps).
 
-    python -m bench.empty_pass [--feeds 20] [--passes 10]
+    python -m bench.empty_pass [--feeds 20] [--passes 10] [--compare ../main]
 
-Prints a table and one JSON line: {"passes", "feeds", "seconds_min", "seconds_median", "seconds_max",
-"without_server_seconds", "phases"}.
+``--compare DIR`` runs another checkout's ``borderwatch`` (its own ``.venv``) in turn with this one's: a
+same-run baseline on a shared machine. Prints a table and one JSON line: {"passes", "feeds", "seconds_min",
+"seconds_median", "seconds_max", "cpu_median", "without_server_seconds", "phases", "compare"?}.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -85,14 +87,19 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def timed_run(config: Path, env: dict[str, str]) -> tuple[float, dict]:
+def timed_run(config: Path, env: dict[str, str], command: str = BORDERWATCH) -> tuple[float, dict, float]:
+    """One ``borderwatch run``: its wall time, its summary, and the CPU time (user + system) of the process
+    (a figure that a busy machine inflates less than the wall time)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run([BORDERWATCH, "run", "--config", str(config)], env=env, capture_output=True, text=True,
+    proc = subprocess.run([command, "run", "--config", str(config)], env=env, capture_output=True, text=True,
                           timeout=300)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"borderwatch run exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    return seconds, json.loads(proc.stdout.strip().splitlines()[-1])
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds, json.loads(proc.stdout.strip().splitlines()[-1]), cpu
 
 
 # The steps of `borderwatch run` (borderwatch/cli.py), each timed: run in a fresh interpreter by ``phases``.
@@ -105,10 +112,11 @@ def mark(name):
     marks.append((name, time.perf_counter()))
 from borderwatch import cli
 from borderwatch.config import load_config
-mark("import borderwatch.cli, read the config")
+mark("import borderwatch.cli")
 cfg = load_config(sys.argv[1])
+mark("read the config")
 cli._database(cfg).dispose()
-mark("database check")
+mark("database check (SQLAlchemy's import included)")
 from borderwatch.flows.monitor import monitor
 from borderwatch.flows.prefect_api import api_problem, configured_api_url, cron_pass
 mark("import borderwatch.flows.monitor (Prefect)")
@@ -149,55 +157,83 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--feeds", type=int, default=20, help="feeds, one page each (default 20)")
     ap.add_argument("--passes", type=int, default=10, help="passes with nothing new (default 10)")
+    ap.add_argument("--compare", type=Path, metavar="DIR",
+                    help="another checkout (with its .venv): its `borderwatch run` takes turns with this one's, "
+                         "on its own copy of the database, against the same server and world")
     args = ap.parse_args(argv)
     from rich.console import Console
     from rich.table import Table
 
+    commands = {"this": BORDERWATCH}
+    if args.compare:
+        commands["compare"] = str(args.compare.resolve() / ".venv" / "bin" / "borderwatch")
     console = Console(width=120)
     with tempfile.TemporaryDirectory(prefix="borderwatch-empty-pass-") as tmp, \
             BenchWorld(args.feeds, args.feeds, 1) as world:
         tmp = Path(tmp)
-        config = tmp / "borderwatch.yaml"
         sink = f"json://{world.feeds[0].split('://', 1)[1].split('/', 1)[0]}/alerts"
-        config.write_text(yaml.safe_dump({
-            "database_url": f"sqlite:///{tmp / 'bw.db'}",
-            "feeds": [{"name": f"feed {i}", "url": url} for i, url in enumerate(world.feeds)],
-            "alerts": [{"url": sink, "name": "bench-sink"}],
-            "polling": {"min_interval": 0, "max_interval": 0},  # every feed asked on every pass: all answer 304
-        }), encoding="utf-8")
+        configs = {}
+        for name in commands:
+            configs[name] = tmp / f"borderwatch-{name}.yaml"
+            configs[name].write_text(yaml.safe_dump({
+                "database_url": f"sqlite:///{tmp / f'bw-{name}.db'}",
+                "feeds": [{"name": f"feed {i}", "url": url} for i, url in enumerate(world.feeds)],
+                "alerts": [{"url": sink, "name": "bench-sink"}],
+                "polling": {"min_interval": 0, "max_interval": 0},  # every feed asked on every pass: all answer 304
+            }), encoding="utf-8")
+        config = configs["this"]
         (tmp / "home").mkdir()
         with PrefectServer(tmp / "home") as server:
             env = {**clean_env(), "PREFECT_HOME": str(tmp / "home"), "PREFECT_API_URL": server.url}
             console.print(f"prefect server on {server.url}; world of {len(world.feeds)} feeds")
-            _, first = timed_run(config, env)
-            if first["articles_stored"] != args.feeds:
-                console.print(f"[yellow]warning: the first pass stored {first['articles_stored']} articles[/yellow]")
-            walls = []
-            for _ in range(args.passes):
-                seconds, summary = timed_run(config, env)
-                if summary["entries_new"] or summary["articles_stored"]:
-                    raise RuntimeError(f"not a pass with nothing new: {summary}")
-                walls.append(seconds)
+            for name, command in commands.items():
+                _, first, _ = timed_run(configs[name], env, command)
+                if first["articles_stored"] != args.feeds:
+                    console.print(f"[yellow]warning: the first pass stored {first['articles_stored']} "
+                                  "articles[/yellow]")
+            walls: dict[str, list[float]] = {name: [] for name in commands}
+            cpus: dict[str, list[float]] = {name: [] for name in commands}
+            for k in range(args.passes):  # in turn, each first every other time
+                for name in (list(commands) if k % 2 == 0 else list(commands)[::-1]):
+                    seconds, summary, cpu = timed_run(configs[name], env, commands[name])
+                    if summary["entries_new"] or summary["articles_stored"]:
+                        raise RuntimeError(f"not a pass with nothing new: {summary}")
+                    walls[name].append(seconds)
+                    cpus[name].append(cpu)
             split = phases(config, env)
         no_server_env = {**clean_env(), "PREFECT_HOME": str(tmp / "home"),
                          "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
-        without, _ = timed_run(config, no_server_env)
+        without, _, _ = timed_run(config, no_server_env)
 
     how = (f"{summary['feeds_not_modified']} feeds answered 304, {summary['feeds_skipped']} not due "
            f"(adaptive polling)")
     table = Table(title=f"a pass with nothing new ({how}), `borderwatch run`")
     table.add_column("measure")
     table.add_column("seconds", justify="right")
-    table.add_row(f"wall, with a Prefect server ({args.passes} passes): min / median / max",
-                  f"{min(walls):.2f} / {statistics.median(walls):.2f} / {max(walls):.2f}")
+
+    def spread(values: list[float]) -> str:
+        return f"{min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
+
+    for name in commands:
+        who = "" if len(commands) == 1 else f" ({name}: {commands[name]})"
+        table.add_row(f"wall, with a Prefect server ({args.passes} passes): min / median / max{who}",
+                      spread(walls[name]))
+        table.add_row(f"  CPU of the process (user + system): min / median / max{who}", spread(cpus[name]))
     table.add_row("wall, without a server (Prefect's temporary server)", f"{without:.2f}")
     for name, value in split.items():
         table.add_row(f"  one pass with the server: {name}", f"{value:.2f}")
     console.print(table)
-    print(json.dumps({"passes": args.passes, "feeds": args.feeds, "feeds_not_modified": summary["feeds_not_modified"],
-                      "feeds_skipped": summary["feeds_skipped"], "seconds_min": round(min(walls), 2),
-                      "seconds_median": round(statistics.median(walls), 2), "seconds_max": round(max(walls), 2),
-                      "without_server_seconds": round(without, 2), "phases": split}), flush=True)
+    out = {"passes": args.passes, "feeds": args.feeds, "feeds_not_modified": summary["feeds_not_modified"],
+           "feeds_skipped": summary["feeds_skipped"], "seconds_min": round(min(walls["this"]), 2),
+           "seconds_median": round(statistics.median(walls["this"]), 2),
+           "seconds_max": round(max(walls["this"]), 2), "cpu_median": round(statistics.median(cpus["this"]), 2),
+           "without_server_seconds": round(without, 2), "phases": split}
+    if args.compare:
+        out["compare"] = {"checkout": str(args.compare), "seconds_min": round(min(walls["compare"]), 2),
+                          "seconds_median": round(statistics.median(walls["compare"]), 2),
+                          "seconds_max": round(max(walls["compare"]), 2),
+                          "cpu_median": round(statistics.median(cpus["compare"]), 2)}
+    print(json.dumps(out), flush=True)
     return 0
 
 

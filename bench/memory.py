@@ -1,11 +1,28 @@
 """Peak resident memory of this process and all its descendants (pool workers, the Prefect API server, the
 world server), sampled from /proc. ``resource.getrusage(RUSAGE_CHILDREN)`` would give only the largest single
-child that has been waited for, not the sum at one moment."""
+child that has been waited for, not the sum at one moment.
+
+``python -m bench.memory``: the memory of a 1,000-page pass as cron runs it (``python -m bench``'s step 6 alone):
+the real ``borderwatch run`` on a fresh SQLite file with no Prefect server, its whole tree sampled (the run, its
+pool workers, Prefect's temporary server, multiprocessing's resource tracker). Each repeat runs two passes: the
+first with a new PREFECT_HOME (a machine's first pass: Prefect's database is created), then one with that same
+home (every later pass). ``--compare DIR`` runs another checkout's ``borderwatch`` (its own ``.venv``) in turn
+with this one, on the same world: a same-run baseline.
+
+    python -m bench.memory [--pages 1000] [--feeds 20] [--repeat 2] [--compare ../main]
+
+Prints a table and one JSON line: {"pages", "passes": [{"checkout", "prefect_home", "peak_rss_mb",
+"by_process", "seconds"}], "peak_rss_mb": {checkout: {"new": [min, max], "used": [min, max]}}}.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import resource
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -169,3 +186,60 @@ class CpuWatch:
         tree = max(0, tree1 - tree0) / _HZ
         busy = max(0, busy1 - busy0) / _HZ
         return {"wall": wall, "tree_cores": tree / wall, "other_cores": max(0.0, busy - tree) / wall}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=1000, help="page URLs (default 1000)")
+    ap.add_argument("--feeds", type=int, default=20, help="feeds listing them (default 20)")
+    ap.add_argument("--repeat", type=int, default=2, help="repeats of the two passes (default 2)")
+    ap.add_argument("--compare", type=Path, metavar="DIR",
+                    help="another checkout (with its .venv) whose `borderwatch run` runs in turn with this one's")
+    args = ap.parse_args(argv)
+    from rich.console import Console
+    from rich.table import Table
+
+    from bench.run import cron_pass
+    from bench.world import BenchWorld
+
+    here = Path(sys.executable).with_name("borderwatch")
+    commands = {"this": str(here)}
+    if args.compare:
+        commands["compare"] = str(args.compare.resolve() / ".venv" / "bin" / "borderwatch")
+    console = Console(width=120)
+    passes = []
+    with tempfile.TemporaryDirectory(prefix="borderwatch-memory-") as tmp, \
+            BenchWorld(args.pages, args.feeds, 1) as world:
+        sink = f"json://{world.feeds[0].split('://', 1)[1].split('/', 1)[0]}/alerts"
+        for k in range(args.repeat):
+            for name in (list(commands) if k % 2 == 0 else list(commands)[::-1]):
+                home = Path(tmp) / f"home-{k}-{name}"
+                for state in ("new", "used"):
+                    where = Path(tmp) / f"pass-{k}-{name}-{state}"
+                    where.mkdir()
+                    res = cron_pass(world, where, sink, home=home, borderwatch=commands[name])
+                    stored = res["summary"]["articles_stored"]
+                    if stored != args.pages:
+                        console.print(f"[yellow]warning: {stored} articles stored for {args.pages} pages[/yellow]")
+                    passes.append({"checkout": name, "prefect_home": state, "peak_rss_mb": res["peak_rss_mb"],
+                                   "by_process": res["memory"], "seconds": round(res["seconds"], 1)})
+                    console.print(f"{name}, PREFECT_HOME {state}: peak {res['peak_rss_mb']:.1f} MB "
+                                  f"({res['seconds']:.0f} s)")
+    table = Table(title=f"`borderwatch run` over {args.pages} pages, peak summed RSS of its tree (MB)")
+    for col in ("checkout", "PREFECT_HOME", "peak MB", "at the peak, by process", "seconds"):
+        table.add_column(col)
+    summary: dict[str, dict[str, list[float]]] = {}
+    for p in passes:
+        table.add_row(p["checkout"], p["prefect_home"], f"{p['peak_rss_mb']:.1f}",
+                      ", ".join(f"{k} {v:.0f}" for k, v in sorted(p["by_process"].items())), f"{p['seconds']:.0f}")
+        summary.setdefault(p["checkout"], {}).setdefault(p["prefect_home"], []).append(p["peak_rss_mb"])
+    console.print(table)
+    print(json.dumps({"pages": args.pages, "passes": passes,
+                      "peak_rss_mb": {c: {h: [min(v), max(v)] for h, v in hs.items()} for c, hs in summary.items()}}),
+          flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -174,10 +174,13 @@ def run_db(label: str, url: str, world: BenchWorld, sink: str, memory: TreeMemor
             "known": known, "rerun_seconds": rerun_seconds, "rerun": rerun}
 
 
-def cron_pass(world: BenchWorld, tmp: Path, sink: str) -> dict:
+def cron_pass(world: BenchWorld, tmp: Path, sink: str, *, home: Path | None = None,
+              borderwatch: str | None = None) -> dict:
     """The same 1,000-page pass as cron runs it: the real ``borderwatch run`` command on a fresh SQLite file,
     with no Prefect server, so that it starts Prefect's temporary server itself. Its whole process tree (the
-    run, its pool workers, the temporary server) is sampled: the memory a pass really takes on the machine."""
+    run, its pool workers, the temporary server) is sampled: the memory a pass really takes on the machine.
+    ``home``: the PREFECT_HOME (default: a new one, as on a machine's first pass); ``borderwatch``: the command
+    (default: this checkout's)."""
     import subprocess
 
     import yaml
@@ -192,10 +195,10 @@ def cron_pass(world: BenchWorld, tmp: Path, sink: str) -> dict:
         "alerts": [{"url": sink, "name": "bench-sink"}],
         "pipeline": {"max_entries_per_feed": max(200, math.ceil(n / max(1, len(world.feeds))))},
     }), encoding="utf-8")
-    env = {**clean_env(), "PREFECT_HOME": str(tmp / "prefect-home"),
+    env = {**clean_env(), "PREFECT_HOME": str(home or tmp / "prefect-home"),
            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
     started = time.perf_counter()
-    proc = subprocess.Popen([BORDERWATCH, "run", "--config", str(config)], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([borderwatch or BORDERWATCH, "run", "--config", str(config)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     memory = TreeMemory(root=proc.pid).start()
     out, err = proc.communicate(timeout=1800)

@@ -13,8 +13,6 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
-import feedparser
-
 from borderwatch.errors import FeedParseError
 from borderwatch.isodate import parse_iso
 from borderwatch.polling import parse_ttl
@@ -78,6 +76,8 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None, *, base_ur
         raise FeedParseError("feed declares XML entities (<!ENTITY>): refused to protect the parser")
     if base_url and "content-location" not in headers:
         headers["content-location"] = base_url
+    import feedparser  # here: a pass whose feeds all answer 304 never loads it
+
     parsed = feedparser.parse(io.BytesIO(content), response_headers=headers, sanitize_html=False,
                               resolve_relative_uris=False)
     problem = None
