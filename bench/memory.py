@@ -97,7 +97,7 @@ class TreeMemory:
     def sample(self) -> int:
         parts = {pid: rss_kb(pid) for pid in process_tree(self.root)}
         for pid in parts:
-            if pid not in self.roles:
+            if self.roles.get(pid, "other") == "other":  # seen between fork and exec: the parent's command line
                 self.roles[pid] = role(pid, self.root)
         total = sum(parts.values())
         own = sum(kb for pid, kb in parts.items() if self.roles[pid] not in PIPELINE_EXCLUDED)
