@@ -1,5 +1,6 @@
-"""A province that stands for its seat: "the centre of Baghlan province" is Pul-e Khumri, "captured Kunduz" is the
-city of Kunduz; "Kunduz province" and a district "in Kunduz" keep the province. Sentences written for this project.
+"""Where a place is: a province that stands for its seat ("the centre of Baghlan province" is Pul-e Khumri,
+"captured Kunduz" is the city of Kunduz; "Kunduz province" and a district "in Kunduz" keep the province), and a
+place the gazetteer lacks is in the country its sentence names. Sentences written for this project.
 """
 
 import pytest
@@ -39,3 +40,11 @@ def test_the_province_stays_a_province_or_locates_a_district(text, place, not_se
     got = _places(text)
     assert place in got
     assert (not_seat, "district") not in got
+
+
+def test_a_place_the_gazetteer_lacks_takes_the_country_its_sentence_names():
+    text = ("Defence officials of Russia and Uzbekistan met in Termez on Monday. The joint drills will be held at two "
+            "training grounds in Tajikistan - Lyaur and Momirak - and will involve 2,000 troops, the Central Military "
+            "District said.")
+    drills = [e for e in detect(text, published="2021-07-05").events if e.subtype == "exercise" and e.place]
+    assert drills and {e.place.country for e in drills} == {"Tajikistan"}

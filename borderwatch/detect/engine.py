@@ -1139,12 +1139,16 @@ def _nearest_resolved(art: _Article, sent: _Sentence, a: int) -> Mention | None:
     if sub:
         return min(sub, key=lambda mm: (id(mm) in refs, abs(mm.start - sent.start - a)))
     ctx = _context_place(art, sent)
+    if ctx is None:
+        ctx = max((mm for mm in art.places.mentions if mm.in_region and not mm.is_country
+                   and not art.is_reference(mm)), key=lambda mm: art.place_freq.get(mm.place.id, 0), default=None)
+    # "two training grounds in Tajikistan - X and Y": a country the sentence names outranks places named elsewhere
+    # in another country
+    named = [mm for mm in here if mm.is_country]
+    if named and (ctx is None or ctx.place.country_code not in {mm.place.country_code for mm in named}):
+        return min(named, key=lambda mm: abs(mm.start - sent.start - a))
     if ctx is not None:
         return ctx
-    best = max((mm for mm in art.places.mentions if mm.in_region and not mm.is_country and not art.is_reference(mm)),
-               key=lambda mm: art.place_freq.get(mm.place.id, 0), default=None)
-    if best is not None:
-        return best
     if here:
         return here[0]
     # no place resolved anywhere: the country the sentence names ("near the Tajik-Afghan border" -> Tajikistan)
