@@ -929,7 +929,21 @@ def _side_place(art: _Article, sent: _Sentence, lex: Lexicon, subtype: str, told
     if own:
         return _drop_containers(own)[0]
     near = _context_place(art, sent)
-    return near if near is not None and on_a_side(near) else None
+    if near is not None and on_a_side(near):
+        return near
+    # a post or checkpoint the gazetteer lacks, named beside it ("… opposite the Tajik checkpoint «Tem». 312 guards
+    # crossed at the checkpoint")
+    for j in (sent.idx - 1, sent.idx + 1):
+        if 0 <= j < len(art.sentences):
+            other = art.sentences[j]
+            rx = other.lex.cue("unknown_dest")
+            m = rx.search(other.text) if rx is not None else None
+            if m is not None:
+                got = _unknown_place(art, other, other.lex, other.text, m.start(), m.start(), 0, dest=True,
+                                     fallback=told[0])
+                if got is not None and got.place.kind != "country" and on_a_side(got):
+                    return got
+    return None
 
 
 def _origin_named(lex: Lexicon, s: str, a: int) -> bool:
