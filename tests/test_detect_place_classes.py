@@ -216,3 +216,17 @@ def test_a_multi_word_name_the_gazetteer_splits_stays_one_place():
 ])
 def test_a_state_posting_forces_at_a_crossing_to_it_keeps_the_crossing(text, name):
     assert [n for n, _ in _places(text, "troop_movement")] == [name]
+
+
+@pytest.mark.parametrize("text, language, name", [
+    # "from this district", two sentences after the district is named (verb-final: the phrase stands before the verb)
+    ("نیروهای امنیتی کنترل ولسوالی جرم ولایت بدخشان را به دست گرفتند. این ولسوالی ده روز پیش سقوط کرده بود. "
+     "جنگجویان طالبان از این ولسوالی فرار کردند.", "fa", "Jorm"),
+    ("Талибы захватили уезд Ишкашим в провинции Бадахшан. Бои шли три дня. Правительственные войска отступили из "
+     "этого уезда без боя.", "ru", "Ishkashim"),
+    ("The Taliban captured the Kohistan district of Badakhshan on Monday. The fighting lasted three days. Government "
+     "troops withdrew from this district overnight.", "en", "Kohistan"),
+])
+def test_a_demonstrative_place_noun_points_back_past_the_sentence_before(text, language, name):
+    got = [e.place.name for e in detect(text, language=language).events if e.kind == "troop_movement" and e.place]
+    assert got == [name]

@@ -666,8 +666,9 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
                 if back is not None:
                     chosen, from_context = [back], True
         chosen = [_finer_locality(art, sent, lex, _located_facility(sent, lex, mm)) for mm in chosen]
-        if not chosen and (definite := lex.cue("definite_place_after")) is not None and definite.match(s, t1):
-            back = _antecedent(art, sent)  # "fled the airport", "withdrew to the city": the one named before
+        if not chosen and (definite := lex.cue("definite_place_after")) is not None and (
+                definite.match(s, t1) or (lex.order == "SOV" and definite.search(s, clause_lo, t0))):
+            back = _antecedent(art, sent)  # "fled the airport", "از این ولسوالی فرار کردند": the one named before
             if back is not None:
                 chosen, from_context = [back], True
         if chosen and subtype in _SIDE_MOVES and all(mm.is_country for mm in chosen):
@@ -958,8 +959,8 @@ def _antecedent(art: _Article, sent: _Sentence, back: int = 3) -> Mention | None
     named in the sentences before (up to ``back`` of them), not one named after."""
     for j in range(sent.idx - 1, max(-1, sent.idx - 1 - back), -1):
         other = art.sentences[j]
-        here = [mm for mm in other.places if mm.in_region and not mm.is_country and not art.is_reference(mm)
-                and mm.place.name not in _CAPITAL_NAMES]
+        here = _drop_containers([mm for mm in other.places if mm.in_region and not mm.is_country
+                                 and not art.is_reference(mm) and mm.place.name not in _CAPITAL_NAMES])
         if here:
             return here[-1]
     return None

@@ -152,8 +152,9 @@ CUES: dict[str, str] = {
                    "X in'): group n",
     "river_name": "border rivers that are also towns' names ('Panj', 'Пяндж'): the river after river_before",
     "river_before": "words before a river name that make it the river crossed ('across the', 'через')",
-    "definite_place_after": "a definite place noun right after a movement verb ('fled the airport', 'withdrew to the "
-                            "city'): the place named before it",
+    "definite_place_after": "a definite or demonstrative place noun right after a movement verb ('fled the airport', "
+                            "'withdrew to the city'; in verb-final languages before it in its clause: 'از این "
+                            "ولسوالی'): the place named before it",
     "facility_in": "an airport or base named after another place and located by the town after it ('Khanabad airport "
                    "in Karshi'): the town is where the movement went",
     "there_after": "a word pointing back to the place just named, right after a movement verb ('there', 'туда')",
