@@ -750,24 +750,46 @@ def lower_twin(pattern: re.Pattern) -> tuple[re.Pattern, bool] | None:
 _WORD_CHAR = re.compile(r"\w")
 
 
+def _not_after_word(state) -> tuple:
+    """``(?<!\\w.)``: the character before the one just matched is no word character (or there is none)."""
+    behind = sre_parse.SubPattern(state, [(sre_c.IN, [(sre_c.CATEGORY, sre_c.CATEGORY_WORD)]), (sre_c.ANY, None)])
+    return (sre_c.ASSERT_NOT, (-1, behind))
+
+
 def _compile_boundary_late(src: str, flags: int) -> re.Pattern:
     """``re.compile(src, flags)``, where each top-level alternative that starts with a word boundary and a word
     character (``(?:\\bbut\\b)|(?:[;:])|…``) checks the boundary after that character instead: ``b(?<!\\w.)ut\\b``.
     The same matches (before a word character, a boundary means that the character before is no word character),
     but the search tries the boundary — four Unicode table lookups per character — only where the letter is, not
-    at every position (cue lists several times faster). Any other shape compiles as written."""
+    at every position (cue lists several times faster). A pattern that is a boundary before alternatives that all
+    start with a word character is regrouped likewise (below). Any other shape compiles as written."""
     tree = sre_parse.parse(src, flags)
     data = tree.data
-    if len(data) != 1 or data[0][0] is not sre_c.BRANCH:
-        return re.compile(src, flags)
     changed = False
-    for alt in data[0][1][1]:
-        head = alt.data[:2]
-        if (len(head) == 2 and head[0] == (sre_c.AT, sre_c.AT_BOUNDARY) and head[1][0] is sre_c.LITERAL
-                and _WORD_CHAR.match(chr(head[1][1]))):
-            behind = sre_parse.SubPattern(tree.state, [(sre_c.IN, [(sre_c.CATEGORY, sre_c.CATEGORY_WORD)]),
-                                                       (sre_c.ANY, None)])
-            alt.data[:2] = [head[1], (sre_c.ASSERT_NOT, (-1, behind))]
+    if len(data) == 1 and data[0][0] is sre_c.BRANCH:
+        for alt in data[0][1][1]:
+            head = alt.data[:2]
+            if (len(head) == 2 and head[0] == (sre_c.AT, sre_c.AT_BOUNDARY) and head[1][0] is sre_c.LITERAL
+                    and _WORD_CHAR.match(chr(head[1][1]))):
+                alt.data[:2] = [head[1], _not_after_word(tree.state)]
+                changed = True
+    elif len(data) >= 2 and data[0] == (sre_c.AT, sre_c.AT_BOUNDARY) and data[1][0] is sre_c.BRANCH:
+        # "\\b(?:seiz(?:e|ed)|captur…|sent…)…": alternatives grouped by their first letter (two alternatives with
+        # different first letters never both match at one position; within a group the order is kept), each group
+        # "s(?<!\\w.)(?:eiz(?:e|ed)|ent…)": a branch of literals, which the search skips to at C speed
+        groups: dict[int, list] = {}
+        for alt in data[1][1][1]:
+            if not alt.data or alt.data[0][0] is not sre_c.LITERAL or not _WORD_CHAR.match(chr(alt.data[0][1])):
+                groups = {}
+                break
+            groups.setdefault(alt.data[0][1], []).append(sre_parse.SubPattern(tree.state, alt.data[1:]))
+        if groups:
+            alts = []
+            for c, tails in groups.items():
+                body = [(sre_c.LITERAL, c), _not_after_word(tree.state)]
+                body += tails[0].data if len(tails) == 1 else [(sre_c.BRANCH, (None, tails))]
+                alts.append(sre_parse.SubPattern(tree.state, body))
+            tree.data = [(sre_c.BRANCH, (None, alts))] + data[2:]
             changed = True
     if not changed:
         return re.compile(src, flags)
