@@ -48,3 +48,17 @@ def test_a_place_the_gazetteer_lacks_takes_the_country_its_sentence_names():
             "District said.")
     drills = [e for e in detect(text, published="2021-07-05").events if e.subtype == "exercise" and e.place]
     assert drills and {e.place.country for e in drills} == {"Tajikistan"}
+
+
+@pytest.mark.parametrize("text, place", [
+    # a state posts its forces on its own side: the Murghab of Tajikistan, not Afghanistan's district of that name
+    ("Tajikistan sent 500 troops to the Murghab district bordering Afghanistan, the defence ministry said.",
+     ("Murghob", "Tajikistan")),
+    # a state's posture with no place named is on its own territory
+    ("Turkmen troops were put on high alert after clashes on the border with Afghanistan, officials said.",
+     ("Turkmenistan", "Turkmenistan")),
+])
+def test_a_states_posture_is_on_its_own_side(text, place):
+    got = {(e.place.name, e.place.country) for e in detect(text, published="2021-07-05").events
+           if e.kind == "troop_movement" and e.place}
+    assert place in got

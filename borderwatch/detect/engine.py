@@ -706,7 +706,11 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
     home = _HOME_CC.get(subj or "")
     if kind == "troop_movement" and subtype in _POSTURES and home and home != "AF" and chosen \
             and all(mm.place.country_code != home and not _crossing_to(sent, lex, mm, home) for mm in chosen):
-        # "Turkmen border guards were deployed near Khamyab": a state posts its forces on its own side
+        # "Turkmen border guards were deployed near Khamyab": a state posts its forces on its own side — at the
+        # place of that name on its side if there is one ("sent troops to the Murghab district": Tajikistan's)
+        chosen = [_on_side(mm, home) for mm in chosen]
+    elif kind == "troop_movement" and subtype in _POSTURES and home and home != "AF" and not chosen and not from_context:
+        # "Turkmen troops were put on high alert": a state's posture with no place named is on its own territory
         chosen = [Mention(-1, -1, country_place(home))]
 
     # ---------------------------------------------------------------- count
@@ -736,6 +740,15 @@ def _apply_rule(ctx: _Ctx, sent: _Sentence, rule: Rule, span: tuple[int, int]) -
             count=count.value if count else None, count_unit=unit if count else None,
             count_text=count.text if count else None, checks=list(f.passed),
         ))
+
+
+def _on_side(mm: Mention, home: str) -> Mention:
+    """The place of the same name in country ``home`` (the gazetteer's first), or ``home`` itself."""
+    written = mm.place.as_written or mm.place.name
+    for p in lookup_name(written):
+        if p.country_code == home and p.kind != "country" and p.precision != "country":
+            return Mention(mm.start, mm.end, replace(p, as_written=written))
+    return Mention(-1, -1, country_place(home))
 
 
 def _era_names(art: _Article, names: list[str]) -> list[str]:
