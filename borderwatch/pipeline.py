@@ -45,11 +45,14 @@ async def fetch_claimed_feeds(config: Config, claim: Callable[[int], tuple[list[
     ``claim(n)`` (called in a thread: it talks to the database) returns the feeds of up to ``n`` more hosts,
     grouped by host, and whether due feeds may be left unclaimed (another pass may be claiming them this very
     moment). Each host's feeds are fetched concurrently within ``per_host``; when a host is done, another is
-    claimed. While slots are free and feeds may remain, this pass asks again every ``retry`` seconds rather
-    than when one of its hosts is done: a pass that started with the rows another was claiming locked (Postgres
-    skips them) would otherwise sit on its free slots for a whole host's fetching, while those hosts wait.
-    Returns every outcome, in the order the hosts finished."""
+    claimed. Hosts are claimed a quarter of the slots at a time, so that fetching starts after the first few
+    and passes starting together take turns (they get about as many hosts each, not all one and the rest the
+    other). While slots are free and feeds may remain, this pass asks again at once when it got hosts, every
+    ``retry`` seconds when it got none (rows another pass is claiming: Postgres skips them), rather than when
+    one of its hosts is done: it would otherwise sit on free slots for a whole host's fetching, while those
+    hosts wait. Returns every outcome, in the order the hosts finished."""
     slots = max(1, config.network.concurrency // config.network.per_host)
+    batch = -(-slots // 4)
     outcomes: list[FeedOutcome] = []
     async with Fetcher(config.network) as fetcher:
         fetcher.trust(trusted_urls)
@@ -61,8 +64,10 @@ async def fetch_claimed_feeds(config: Config, claim: Callable[[int], tuple[list[
         more = True  # due feeds may remain unclaimed
         while True:
             if more and len(active) < slots:
-                groups, more = await asyncio.to_thread(claim, slots - len(active))
+                groups, more = await asyncio.to_thread(claim, min(batch, slots - len(active)))
                 active.update(asyncio.create_task(host(g)) for g in groups if g)
+                if groups and more and len(active) < slots:
+                    continue  # the next batch at once
             if not active and not more:
                 return outcomes
             # free slots and feeds perhaps left: ask again shortly, or as soon as a host is done

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import Row, and_, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,41 +81,48 @@ def host_of(url: str) -> str:
 
 
 def claim_feeds(session: Session, feed_ids: Sequence[int], *, due_before: datetime, lease: timedelta, owner: str,
-                hosts: int, now: datetime | None = None) -> tuple[list[Feed], bool]:
+                hosts: int, now: datetime | None = None) -> tuple[list[Row], bool]:
     """Claim for ``owner`` the due feeds (``next_attempt_at`` before ``due_before``) of up to ``hosts`` hosts
-    whose feeds no other pass holds, until ``now + lease`` (``record_feed_outcome`` releases each one).
+    that no pass holds, until ``now + lease`` (``record_feed_outcome`` releases each one).
 
-    Returns (the feeds claimed, whether due unclaimed feeds may remain). Hosts are taken at random, a host's
-    due feeds all together, so passes at the same time poll different hosts (per-host politeness holds across
-    passes) and spread over them. The claim is a compare-and-set (``UPDATE … WHERE still due and free
-    RETURNING``): of two passes racing for a feed exactly one gets it; on Postgres the candidate rows are
-    first locked ``FOR UPDATE SKIP LOCKED``, so a pass skips what another is claiming instead of waiting (it
-    then sees nothing and ``True``: try again in a moment). SQLite runs one writer at a time, which makes the
-    ``UPDATE … RETURNING`` alone atomic. A lease that ran out (a pass that crashed) is free again. Commit right
-    after claiming (the caller's session block) so other passes see the claim."""
+    Returns (the feeds claimed: rows with ``id``, ``url``, ``host``, ``etag``, ``last_modified``, by id;
+    whether due unclaimed feeds may remain). Hosts are taken at random, a host's due feeds all together, and a
+    host is taken only whole and only while no feed of it is leased (a pass is polling it): passes at the same
+    time poll different hosts, so per-host politeness holds across passes. The claim is a compare-and-set
+    (``UPDATE … WHERE still due and free RETURNING``): of two passes racing for a feed exactly one gets it. On
+    Postgres the candidate rows are first locked ``FOR UPDATE SKIP LOCKED``, so a pass skips what another is
+    claiming instead of waiting (it then sees nothing and ``True``: try again in a moment); a host some of whose
+    rows another pass locked first is left to it, not split between the two. SQLite runs one writer at a time,
+    which makes the one ``UPDATE … RETURNING`` atomic. A lease that ran out (a pass that crashed) is free
+    again. Commit right after claiming (the caller's session block) so other passes see the claim.
+
+    A pass calls this every few hosts: the configured feeds are named once, in the statement that picks the
+    hosts; the rest of the claim names the few rows picked."""
     now = now or utcnow()
     ids = list(feed_ids)
     if not ids or hosts < 1:
         return [], bool(ids)
-    claimable = and_(Feed.id.in_(ids), Feed.enabled.is_(True),
-                     or_(Feed.lease_until.is_(None), Feed.lease_until < now),
-                     or_(Feed.next_attempt_at.is_(None), Feed.next_attempt_at <= due_before))
-    chosen = list(session.scalars(select(Feed.host).where(claimable).group_by(Feed.host)
-                                  .order_by(func.random()).limit(hosts)))
-    if not chosen:
+    busy = select(Feed.host).where(Feed.lease_until >= now, Feed.host.is_not(None))  # being polled
+    free = and_(Feed.enabled.is_(True), Feed.host.not_in(busy),
+                or_(Feed.lease_until.is_(None), Feed.lease_until < now),
+                or_(Feed.next_attempt_at.is_(None), Feed.next_attempt_at <= due_before))
+    candidates = select(Feed.id, Feed.host).where(Feed.id.in_(ids), free).cte("candidates")
+    chosen = select(candidates.c.host).group_by(candidates.c.host).order_by(func.random()).limit(hosts)
+    picked = select(candidates.c.id, candidates.c.host).where(candidates.c.host.in_(chosen))
+    claim = update(Feed).values(lease_until=now + lease, leased_by=owner).returning(
+        Feed.id, Feed.url, Feed.host, Feed.etag, Feed.last_modified).execution_options(synchronize_session=False)
+    if session.get_bind().dialect.name != "postgresql":
+        won = session.execute(claim.where(free, Feed.id.in_(select(picked.subquery().c.id)))).all()
+        return sorted(won, key=lambda r: r.id), bool(won)
+    wanted = session.execute(picked).all()
+    if not wanted:
         return [], False
-    target = and_(claimable, Feed.host.in_(chosen))
-    if session.get_bind().dialect.name == "postgresql":
-        locked = list(session.scalars(select(Feed.id).where(target).with_for_update(skip_locked=True)))
-        if not locked:
-            return [], True
-        target = and_(target, Feed.id.in_(locked))
-    won = list(session.scalars(update(Feed).where(target).values(lease_until=now + lease, leased_by=owner)
-                               .returning(Feed.id).execution_options(synchronize_session=False)))
-    if not won:
-        return [], True
-    return list(session.scalars(select(Feed).where(Feed.id.in_(won)).order_by(Feed.id)
-                                .execution_options(populate_existing=True))), True
+    locked = set(session.scalars(select(Feed.id).where(Feed.id.in_([fid for fid, _ in wanted]), free)
+                                 .with_for_update(skip_locked=True)))
+    split = {host for fid, host in wanted if fid not in locked}  # another pass holds some of their rows
+    whole = [fid for fid, host in wanted if fid in locked and host not in split]
+    won = session.execute(claim.where(Feed.id.in_(whole), free)).all() if whole else []
+    return sorted(won, key=lambda r: r.id), True
 
 
 def claim_pages(session: Session, urls: Iterable[str], *, lease: timedelta, owner: str,

@@ -52,6 +52,25 @@ def test_passes_claim_whole_hosts_and_never_the_same_feed(db):
     assert _claim(db, ids, "pass-d") == ([], False)  # nothing due and free is left
 
 
+def test_a_host_being_polled_is_not_claimed_by_another_pass_until_its_leases_end(db):
+    """A feed of a host that becomes due while another pass polls that host waits: two passes on one host
+    would make twice ``per_host`` requests to it."""
+    ids = _feeds(db, hosts=2, per_host=2)
+    now = store.utcnow()
+    with db.session() as s:  # the second feed of each host is due only later
+        for fid in (ids[1], ids[3]):
+            s.get(Feed, fid).next_attempt_at = now + timedelta(minutes=5)
+    first, more = _claim(db, ids, "first", hosts=1, now=now)
+    assert len(first) == 1 and more
+    later = now + timedelta(minutes=6)  # both hosts' second feeds are due now; the first's host is being polled
+    second, _ = _claim(db, ids, "second", now=later, due_before=later)
+    assert {h for _, h in second}.isdisjoint({h for _, h in first}) and len(second) == 2, (first, second)
+    after_lease = now + LEASE + timedelta(seconds=1)
+    third, _ = _claim(db, ids, "third", now=after_lease, due_before=after_lease)
+    # the lease ran out (that pass crashed): its host is free again, its feed with the other one
+    assert sorted(i for i, _ in third) == sorted(set(ids) - {i for i, _ in second})
+
+
 def test_a_recorded_outcome_releases_the_feed_and_a_crashed_pass_is_taken_over(db):
     from borderwatch.pipeline import FeedOutcome
     from borderwatch.polling import PollPolicy
@@ -94,6 +113,39 @@ def test_postgres_skips_rows_another_pass_is_claiming_instead_of_waiting(pg_url)
     released.set()
     t.join()
     assert _claim(db, ids, "fast", now=now) == ([], False)  # committed: all held by "slow"
+    db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_never_splits_a_host_between_two_passes_locking_its_rows_at_once(pg_url):
+    """Two passes locking the same host's rows at the same moment (``SKIP LOCKED`` lets each skip the other's
+    rows) must not take half of it each: the host is left to the pass that holds its rows, the other takes
+    the hosts it has whole."""
+    db = Database(pg_url)
+    ids = _feeds(db, hosts=2, per_host=4)
+    with db.session() as s:
+        hosts = {f.id: f.host for f in s.scalars(select(Feed))}
+    split_host = hosts[ids[0]]
+    holding, release = threading.Event(), threading.Event()
+
+    def other_pass():  # has locked two of the first host's four rows so far
+        with db.session() as s:
+            s.execute(select(Feed.id).where(Feed.id.in_(ids[:2])).with_for_update())
+            holding.set()
+            release.wait(10)
+            s.rollback()
+
+    t = threading.Thread(target=other_pass)
+    t.start()
+    try:
+        assert holding.wait(10)
+        got, more = _claim(db, ids, "fast", hosts=2)
+    finally:
+        release.set()
+        t.join()
+    assert {h for _, h in got} == {hosts[ids[4]]} and len(got) == 4 and more  # only the whole host
+    rest, _ = _claim(db, ids, "fast-again", hosts=2)  # once the rows are free, the host is taken whole
+    assert {h for _, h in rest} == {split_host} and len(rest) == 4
     db.dispose()
 
 
