@@ -429,3 +429,17 @@ def test_twins_check_a_leading_word_boundary_late_with_the_same_matches():
             assert [m.span() for m in late.finditer(t, n // 3, n - 5)] == \
                 [m.span() for m in plain.finditer(t, n // 3, n - 5)], (src[:80], t)
     assert rewritten
+
+
+def test_the_boundary_rewrite_falls_back_to_a_plain_compile(monkeypatch):
+    import re._compiler as sre_compile
+
+    from borderwatch.detect.lexicon import _compile_boundary_late
+
+    def gone(*a, **k):
+        raise AttributeError("_code")
+
+    monkeypatch.setattr(sre_compile, "_code", gone)
+    late = _compile_boundary_late(r"(?:\bbut\b)|(?:[;:])", 0)
+    assert late.pattern == r"(?:\bbut\b)|(?:[;:])"
+    assert [m.span() for m in late.finditer("butter; but")] == [(6, 7), (8, 11)]
