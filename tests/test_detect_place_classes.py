@@ -230,3 +230,15 @@ def test_a_state_posting_forces_at_a_crossing_to_it_keeps_the_crossing(text, nam
 def test_a_demonstrative_place_noun_points_back_past_the_sentence_before(text, language, name):
     got = [e.place.name for e in detect(text, language=language).events if e.kind == "troop_movement" and e.place]
     assert got == [name]
+
+
+@pytest.mark.parametrize("text, language, name", [
+    # Tajik: the noun in ezafe before the name ("деҳаи X", "the village of X")
+    ("Тоҷикистон ба деҳаи Сарикамар дар марз бо Афғонистон 2000 сарбоз фиристод.", "tg", "Sarikamar"),
+    # Turkish: the name before the noun with its case ending ("X karakoluna", "to the X outpost")
+    ("Taliban saldırısından kaçan 300'den fazla Afgan askeri sınırı geçerek Tacikistan'daki Şiramad karakoluna "
+     "sığındı.", "tr", "Şiramad"),
+])
+def test_a_post_or_village_the_gazetteer_lacks_places_the_move_in_verb_final_languages(text, language, name):
+    got = [e.place.name for e in detect(text, language=language).events if e.kind == "troop_movement" and e.place]
+    assert name in got
