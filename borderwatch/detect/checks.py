@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .actors import STATE_ACTORS
 from .dates import years_in
 from .lexicon import Lexicon, Rule, search_lower, spans_lower, twin_of
 from .places import Mention, country_code_of
@@ -31,6 +32,7 @@ _LETTERS = re.compile(r"[^\W\d_]++(?:['’ʻ‘`][^\W\d_]++)*+")
 MOVES = frozenset({"crossed_border", "returned", "surrendered", "defected", "withdrawal", "refugees_crossing"})
 # moves that cannot be part of a drill and are not reported about the past as news
 _DRILL_VETOED = frozenset({"crossed_border", "returned", "surrendered", "defected", "withdrawal", "refugees_crossing"})
+_POSTURE_SUBTYPES = frozenset({"alert", "mobilised", "deployed", "exercise"})
 _BACKGROUND_SUBTYPES = frozenset({"returned", "withdrawal", "surrendered", "defected"})
 
 
@@ -288,6 +290,12 @@ def personnel(f: Frame) -> bool:
     rx = f.sent.personnel()
     pm = spans_lower(rx, twin_of(rx), s, low, f.lo, f.hi)
     if not pm:
+        # "The 201st base was put on full combat alert": a state's named force stands for its personnel in a
+        # posture or a drill
+        if f.subtype in _POSTURE_SUBTYPES:
+            start = f.sent.start
+            return any(n in STATE_ACTORS and f.lo <= p - start < f.hi
+                       for p, n in f.art.actors_in(start, f.sent.end))
         return False
     pron = f.lex.vocab.get("pronouns")
     if pron is not None and all(pron.regex.fullmatch(s[a:b]) for a, b in pm):
