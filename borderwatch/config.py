@@ -258,7 +258,7 @@ class PipelineConfig(_Strict):
     extract_timeout: Annotated[float, Field(gt=0)] = 20.0  # seconds per page
     max_html_bytes: Annotated[int, Field(gt=0)] = 3_000_000  # pages larger than this are cut before extraction
     max_entries_per_feed: Annotated[int, Field(ge=1)] = 200
-    batch_size: Annotated[int, Field(ge=1)] = 1000  # articles per Prefect task
+    batch_size: Annotated[int, Field(ge=1)] = 250  # articles per Prefect task (and held in memory at once)
     feed_backoff_base: Annotated[float, Field(ge=0)] = 300.0  # seconds; doubles per consecutive failure
     feed_backoff_max: Annotated[float, Field(ge=0)] = 6 * 3600.0
 
