@@ -29,3 +29,21 @@ def test_bench_runs_and_prints_the_json_line():
     assert result["default_extract_pages_per_s"] > 0 and result["baseline_pages_per_s"] > 0 and result["pipeline_pages_per_s"] > 0
     assert result["rerun_seconds"] > 0 and result["peak_rss_mb"] > 0 and result["cron_pass_peak_rss_mb"] > 0
     assert "10 / " in proc.stdout  # every page stored ("articles stored / flagged" row)
+
+
+@pytest.mark.slow
+def test_bench_memory_measures_a_first_and_a_later_cron_pass():
+    """`python -m bench.memory`: the cron pass's whole tree, on a new PREFECT_HOME (its Prefect database made
+    before the temporary server starts) and then on the same one."""
+    if not AEB_PAGES.is_dir():
+        pytest.skip(f"benchmark pages not found at {AEB_PAGES}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BORDERWATCH_", "PREFECT_"))}
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
+    proc = subprocess.run([sys.executable, "-m", "bench.memory", "--pages", "10", "--feeds", "2", "--repeat", "1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [(p["checkout"], p["prefect_home"]) for p in result["passes"]] == [("this", "new"), ("this", "used")]
+    for p in result["passes"]:
+        assert p["peak_rss_mb"] > 0 and {"main", "prefect-server"} <= p["by_process"].keys()
+    assert "warning" not in proc.stdout  # every page stored on both passes
