@@ -19,7 +19,7 @@ recording the outcomes); the server reports, per pass (told apart by User-Agent)
 and its last answer went, counted from the first pass's start, and the requests per second over the measurement.
 
     python -m bench.scaleout [--feeds 2000] [--hosts 50] [--delay 0.2] [--concurrency 64] [--repeat 3]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--max-passes 2] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -224,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.2, help="seconds before each answer")
     parser.add_argument("--concurrency", type=int, default=64, help="network.concurrency of each pass")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--max-passes", type=int, default=2,
+                        help="also measure 3 .. N passes at once (their JSON lines only)")
     parser.add_argument("--postgres", default=PG_DEFAULT)
     args = parser.parse_args(argv)
 
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         db.dispose()
         _passes(ctx, 1, db_url, urls, args.concurrency)  # the first pass: 200s, ETags stored
         for _ in range(args.repeat):
-            for n in (1, 2):
+            for n in range(1, max(2, args.max_passes) + 1):
                 _make_due(db_url)
                 conn.send("reset")
                 conn.recv()
