@@ -8,7 +8,7 @@ starting the process to its exit, as cron sees it. Then the same pass once witho
 server), and a breakdown of one pass into the steps ``borderwatch run`` takes (timed in a driver process that
 takes the same steps).
 
-    python -m bench.empty_pass [--feeds 20] [--passes 10] [--compare ../main]
+    python -m bench.empty_pass [--feeds 20] [--passes 10] [--compare ../main] [--from-source]
 
 ``--compare DIR`` runs another checkout's ``borderwatch`` (its own ``.venv``) in turn with this one's: a
 same-run baseline on a shared machine. Prints a table and one JSON line: {"passes", "feeds", "seconds_min",
@@ -171,10 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compare", type=Path, metavar="DIR",
                     help="another checkout (with its .venv): its `borderwatch run` takes turns with this one's, "
                          "on its own copy of the database, against the same server and world")
+    ap.add_argument("--from-source", action="store_true",
+                    help="keep the shell's PYTHONDONTWRITEBYTECODE: with it set, every pass compiles borderwatch's "
+                         "modules from source (an editable install has no bytecode)")
     args = ap.parse_args(argv)
     from rich.console import Console
     from rich.table import Table
 
+    installed = (lambda env, _dir: env) if args.from_source else as_installed
     commands = {"this": BORDERWATCH}
     if args.compare:
         commands["compare"] = str(args.compare.resolve() / ".venv" / "bin" / "borderwatch")
@@ -195,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         config = configs["this"]
         (tmp / "home").mkdir()
         with PrefectServer(tmp / "home") as server:
-            env = as_installed({**clean_env(), "PREFECT_HOME": str(tmp / "home"), "PREFECT_API_URL": server.url},
-                               tmp / "bytecode")
+            env = installed({**clean_env(), "PREFECT_HOME": str(tmp / "home"), "PREFECT_API_URL": server.url},
+                            tmp / "bytecode")
             console.print(f"prefect server on {server.url}; world of {len(world.feeds)} feeds")
             for name, command in commands.items():
                 _, first, _ = timed_run(configs[name], env, command)
@@ -213,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                     walls[name].append(seconds)
                     cpus[name].append(cpu)
             split = phases(config, env)
-        no_server_env = as_installed({**clean_env(), "PREFECT_HOME": str(tmp / "home"),
-                                      "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}, tmp / "bytecode")
+        no_server_env = installed({**clean_env(), "PREFECT_HOME": str(tmp / "home"),
+                                   "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}, tmp / "bytecode")
         without, _, _ = timed_run(config, no_server_env)
 
     how = (f"{summary['feeds_not_modified']} feeds answered 304, {summary['feeds_skipped']} not due "
