@@ -3,12 +3,17 @@ one Prefect test harness per session."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# the user's cache directory (remembered alert-URL checks) is never the tester's own: one per test session
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="borderwatch-test-cache-")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.pop("BORDERWATCH_CONFIG", None)
 os.environ.pop("BORDERWATCH_DATABASE_URL", None)
@@ -19,6 +24,8 @@ import sqlalchemy as sa
 
 from borderwatch.config import Config, load_config
 from borderwatch.demo.server import WorldServer
+
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 PG_URL = os.environ.get("BORDERWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = bool(os.environ.get("BORDERWATCH_REQUIRE_PG") or os.environ.get("CI"))
