@@ -793,20 +793,24 @@ def _compile_boundary_late(src: str, flags: int) -> re.Pattern:
             changed = True
     if not changed:
         return re.compile(src, flags)
-    # what re._compiler.compile does with a parsed tree, keeping ``src`` (same matches) as the pattern's text;
-    # these are CPython internals (3.11–3.13): should they change, the pattern compiles as written
+    # CPython internals (3.11–3.13): should they change, the pattern compiles as written
     try:
-        import _sre
-        import re._compiler as sre_compile
-
-        state = tree.state
-        indexgroup: list[str | None] = [None] * state.groups
-        for k, i in state.groupdict.items():
-            indexgroup[i] = k
-        return _sre.compile(src, flags | state.flags, sre_compile._code(tree, flags), state.groups - 1,
-                            state.groupdict, tuple(indexgroup))
+        return _compile_tree(src, flags, tree)
     except (ImportError, AttributeError, TypeError, ValueError):
         return re.compile(src, flags)
+
+
+def _compile_tree(src: str, flags: int, tree) -> re.Pattern:
+    """What re._compiler.compile does with a parsed tree, keeping ``src`` (same matches) as the pattern's text."""
+    import _sre
+    import re._compiler as sre_compile
+
+    state = tree.state
+    indexgroup: list[str | None] = [None] * state.groups
+    for k, i in state.groupdict.items():
+        indexgroup[i] = k
+    return _sre.compile(src, flags | state.flags, sre_compile._code(tree, flags), state.groups - 1,
+                        state.groupdict, tuple(indexgroup))
 
 
 # keyed by id(): hashing a compiled pattern hashes its whole code (tens of microseconds for a large vocabulary);
