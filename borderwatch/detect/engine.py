@@ -918,17 +918,7 @@ def _side_place(art: _Article, sent: _Sentence, lex: Lexicon, subtype: str, told
     they went to (Jalalabad is no side of a crossing into Uzbekistan)."""
     dest = {mm.place.country_code for mm in told}
     if subtype == "exercise":
-        for j in (sent.idx - 1, sent.idx + 1):
-            if 0 <= j < len(art.sentences):
-                other = art.sentences[j]
-                rx = other.lex.cue("unknown_range")
-                m = rx.search(other.text) if rx is not None else None
-                if m is not None:
-                    got = _unknown_place(art, other, other.lex, other.text, m.start(), m.start(), 0, exercise=True,
-                                         fallback=told[0])
-                    if got is not None and got.place.kind != "country":
-                        return got
-        return None
+        return _named_beside(art, sent, "unknown_range", told[0], lambda mm: True, exercise=True)
 
     def on_a_side(mm: Mention) -> bool:
         p = mm.place
@@ -947,15 +937,21 @@ def _side_place(art: _Article, sent: _Sentence, lex: Lexicon, subtype: str, told
         return near
     # a post or checkpoint the gazetteer lacks, named beside it ("… opposite the Tajik checkpoint «Tem». 312 guards
     # crossed at the checkpoint")
+    return _named_beside(art, sent, "unknown_dest", told[0], on_a_side, dest=True)
+
+
+def _named_beside(art: _Article, sent: _Sentence, cue: str, fallback: Mention, accept, **kind) -> Mention | None:
+    """A place the gazetteer lacks, named with cue ``cue`` in the sentence before or after ``sent`` (below the
+    country, and ``accept``-ed)."""
     for j in (sent.idx - 1, sent.idx + 1):
         if 0 <= j < len(art.sentences):
             other = art.sentences[j]
-            rx = other.lex.cue("unknown_dest")
+            rx = other.lex.cue(cue)
             m = rx.search(other.text) if rx is not None else None
             if m is not None:
-                got = _unknown_place(art, other, other.lex, other.text, m.start(), m.start(), 0, dest=True,
-                                     fallback=told[0])
-                if got is not None and got.place.kind != "country" and on_a_side(got):
+                got = _unknown_place(art, other, other.lex, other.text, m.start(), m.start(), 0, fallback=fallback,
+                                     **kind)
+                if got is not None and got.place.kind != "country" and accept(got):
                     return got
     return None
 
