@@ -62,3 +62,16 @@ def test_a_states_posture_is_on_its_own_side(text, place):
     got = {(e.place.name, e.place.country) for e in detect(text, published="2021-07-05").events
            if e.kind == "troop_movement" and e.place}
     assert place in got
+
+
+@pytest.mark.parametrize("text, names", [
+    # "қабул кард" (Tajik: "accepted") is a common word, not Kabul; names are capitalised in Cyrillic scripts
+    ("Ҳукумат 130 сарбози афғонро қабул кард.", []),
+    ("Талибы вошли в Кабул.", ["Kabul"]),
+    # an adjective made from a name is written in lower case and still names the place
+    ("В кундузском аэропорту приземлился самолет.", ["Kunduz"]),
+])
+def test_a_lower_case_cyrillic_word_is_no_place_name(text, names):
+    from borderwatch.detect.places import article_places
+
+    assert [m.place.name for m in article_places(text) if m.place.kind != "country"] == names

@@ -115,10 +115,23 @@ def article_places(text: str, spans: list[tuple[int, int]] | None = None) -> lis
         p = gz.disambiguate(m, ctx) if len(m.candidates) > 1 else m.candidates[0]
         if p is None:
             continue
+        if p.kind != "country" and _common_cyrillic_word(m.text):
+            continue
         if p.as_written is None:
             p = _as_written(p, m.text)
         out.append(Mention(start, end, p))
     return out
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC_ADJECTIVE = re.compile(r"[сц]к(?:ий|ого|ому|им|ом|ая|ой|ую|ое|ие|их|ими)$")
+
+
+def _common_cyrillic_word(text: str) -> bool:
+    """A place name in Cyrillic written in lower case is a common word ("қабул", "accept" in Uzbek and Tajik, is
+    not Kabul): names are capitalised in every Cyrillic-script language of the region; only an adjective made
+    from one is not ("кундузском")."""
+    return bool(_CYRILLIC.search(text)) and text == text.lower() and not _CYRILLIC_ADJECTIVE.search(text)
 
 
 _WRITTEN: dict[tuple[str, str], tuple[Place, Place]] = {}
