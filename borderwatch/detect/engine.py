@@ -490,8 +490,10 @@ def _subject_actor(lex: Lexicon, actors: list[tuple[int, str]], s: str, t0: int,
     if agent is not None:
         # the agent after the trigger, or after the trigger's own last word ("collapsed | to the Taliban")
         passive = lex.cue("passive_trigger")
-        last_gap = max(s.rfind(" ", t0, t1), t0) if passive is not None and passive.match(s[t0:t1]) else t1
-        for at, reach in dict.fromkeys(((t1, 25), (last_gap, 12))):
+        tries = [(t1, 25)]  # (where the agent's preposition may start, how far after it the actor may stand)
+        if passive is not None and passive.match(s[t0:t1]) and s.rfind(" ", t0, t1) > t0:
+            tries.append((s.rfind(" ", t0, t1), 12))
+        for at, reach in tries:
             m = agent.match(s, at, min(len(s), t1 + 40))
             if m:
                 for pos, name in actors:
@@ -501,7 +503,7 @@ def _subject_actor(lex: Lexicon, actors: list[tuple[int, str]], s: str, t0: int,
     oblique = lex.cue("oblique_actor")
     front = lex.cue("fronted_adverbial")
     fm = front.match(s) if front is not None else None
-    lo = fm.end() if fm is not None and fm.end() <= t0 else clause_lo - 60
+    lo = max(clause_lo - 60, fm.end()) if fm is not None and fm.end() <= t0 else clause_lo - 60
     before = [name for pos, name in actors
               if lo <= pos < t0 and not (prep is not None and prep.search(s[max(0, pos - 40):pos]))
               and not (oblique is not None and oblique.match(s, pos))]
